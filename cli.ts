@@ -6,12 +6,23 @@
  */
 
 import { parseArgs } from "node:util";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { listPipelines, listTasks, loadPipeline, loadTask, PipelineError } from "./lib/engine/load.ts";
+import {
+  listPipelines,
+  listTasks,
+  loadPipeline,
+  loadTask,
+  PipelineError,
+} from "./lib/engine/load.ts";
 import { planPipeline, runPipeline, type StepOutcome, TaskError } from "./lib/engine/run.ts";
-import { describeHolder, LockBusyError, readLockHolder, acquireWriterLock } from "./lib/engine/lock.ts";
+import {
+  acquireWriterLock,
+  describeHolder,
+  LockBusyError,
+  readLockHolder,
+} from "./lib/engine/lock.ts";
 import { collectGarbage } from "./lib/engine/cache.ts";
 import { pipelineMermaid } from "./lib/engine/dag.ts";
 import { referencedKeys, resolveRunId } from "./lib/store/runs.ts";
@@ -46,8 +57,12 @@ interface Context {
 
 const COMMON: Verb["options"] = {
   root: { type: "string", doc: "project root (default: the folder of cli.ts)" },
-  state: { type: "string", doc: `state directory (default: <root>/.andiflow, or $${ENVIRONMENT.state})` },
+  state: {
+    type: "string",
+    doc: `state directory (default: <root>/.andiflow, or $${ENVIRONMENT.state})`,
+  },
   db: { type: "string", doc: `run store (default: <state>/runs.duckdb, or $${ENVIRONMENT.db})` },
+  reports: { type: "string", doc: "folder for published reports (default: <root>/reports)" },
   debug: { type: "boolean", doc: "print stack traces and debug lines" },
   help: { type: "boolean", doc: "show help for the verb" },
 };
@@ -63,7 +78,8 @@ const RUN_OPTIONS: Verb["options"] = {
 
 const VERBS: Record<string, Verb> = {
   run: {
-    usage: "run PIPELINE [--preset P] [--set step.param=value]... [--seed N] [--force STEP]... [--dry-run]",
+    usage:
+      "run PIPELINE [--preset P] [--set step.param=value]... [--seed N] [--force STEP]... [--dry-run]",
     summary: "run a pipeline, restoring cached steps",
     options: RUN_OPTIONS,
     async run(args, flags, context) {
@@ -77,7 +93,9 @@ const VERBS: Record<string, Verb> = {
     options: RUN_OPTIONS,
     async run(args, flags, context) {
       if (args.length > 0) throw new UsageError("reproduce takes no arguments");
-      const module = await import(pathToFileURL(join(context.root, "pipelines", "_reproduce.ts")).href);
+      const module = await import(
+        pathToFileURL(join(context.root, "pipelines", "_reproduce.ts")).href
+      );
       let code = 0;
       for (const name of module.reproduce as string[]) {
         code = Math.max(code, await runOne(name, flags, context));
@@ -146,7 +164,9 @@ const VERBS: Record<string, Verb> = {
     summary: "show parameters and final metrics that differ between two runs",
     options: {},
     async run(args, _flags, context) {
-      if (args.length !== 2) throw new UsageError("compare takes two run ids (or latest, latest~1)");
+      if (args.length !== 2) {
+        throw new UsageError("compare takes two run ids (or latest, latest~1)");
+      }
       const text = await withStore(
         context.db,
         (session) => compareRuns(session, args[0], args[1]),
@@ -179,12 +199,15 @@ const VERBS: Record<string, Verb> = {
     async run(_args, flags, context) {
       const lock = await acquireWriterLock(context.state, {
         noWait: Boolean(flags["no-wait"]),
-        onWait: (holder) => context.log.info(`waiting for the writer lock, ${describeHolder(holder)}`),
+        onWait: (holder) =>
+          context.log.info(`waiting for the writer lock, ${describeHolder(holder)}`),
         command: context.command,
       });
       try {
         const keep = existsSync(context.db) ? await referencedKeys(context.db) : new Set<string>();
-        const report = await collectGarbage(context.state, keep, { dryRun: Boolean(flags["dry-run"]) });
+        const report = await collectGarbage(context.state, keep, {
+          dryRun: Boolean(flags["dry-run"]),
+        });
         const verb = flags["dry-run"] ? "would delete" : "deleted";
         console.log(
           `${verb} ${report.objects.length} artefact(s) (${(report.bytes / 1e6).toFixed(1)} MB), ` +
@@ -214,10 +237,16 @@ const VERBS: Record<string, Verb> = {
       });
       console.log(`${task.name} (version ${task.version}): ${task.doc}\n\nparameters:`);
       for (const [name, spec] of Object.entries(task.params)) {
-        console.log(`  ${name.padEnd(20)} ${spec.kind.padEnd(7)} ${JSON.stringify(spec.default).padEnd(10)} ${spec.doc}`);
+        console.log(
+          `  ${name.padEnd(20)} ${spec.kind.padEnd(7)} ${
+            JSON.stringify(spec.default).padEnd(10)
+          } ${spec.doc}`,
+        );
       }
       console.log("inputs:");
-      for (const [name, doc] of Object.entries(task.inputs)) console.log(`  ${name.padEnd(20)} ${doc}`);
+      for (const [name, doc] of Object.entries(task.inputs)) {
+        console.log(`  ${name.padEnd(20)} ${doc}`);
+      }
       console.log("outputs:");
       for (const [name, spec] of Object.entries(task.outputs)) {
         console.log(`  ${name.padEnd(20)} ${spec.kind.padEnd(8)} ${spec.doc}`);
@@ -251,17 +280,26 @@ async function runOne(name: string, flags: Flags, context: Context): Promise<num
   for (const step of force) {
     if (!pipeline.steps.some((s) => s.name === step)) {
       throw new UsageError(
-        `Cannot force step "${step}": pipeline ${pipeline.name} has steps ${pipeline.steps.map((s) => s.name).join(", ")}`,
+        `Cannot force step "${step}": pipeline ${pipeline.name} has steps ${
+          pipeline.steps.map((s) => s.name).join(", ")
+        }`,
       );
     }
   }
   const preset = pipeline.preset ? ` (preset ${pipeline.preset})` : "";
   if (flags["dry-run"]) {
-    const plan = await planPipeline(pipeline, { root: context.root, state: context.state, seed, force });
+    const plan = await planPipeline(pipeline, {
+      root: context.root,
+      state: context.state,
+      seed,
+      force,
+    });
     console.log(`pipeline ${pipeline.name}${preset}: dry run`);
     printOutcomes(plan);
     const toRun = plan.filter((step) => step.status === "run").length;
-    console.log(toRun === 0 ? "nothing to run: every step is cached" : `${toRun} step(s) would run`);
+    console.log(
+      toRun === 0 ? "nothing to run: every step is cached" : `${toRun} step(s) would run`,
+    );
     return 0;
   }
   context.log.info(`pipeline ${pipeline.name}${preset}, seed ${seed}`);
@@ -269,11 +307,14 @@ async function runOne(name: string, flags: Flags, context: Context): Promise<num
     root: context.root,
     state: context.state,
     db: context.db,
+    reports: flags.reports ? resolve(flags.reports as string) : undefined,
     seed,
     force,
     noWait: Boolean(flags["no-wait"]),
     onLockWait: (holder) =>
-      context.log.info(`waiting for the writer lock, ${describeHolder(holder)} (--no-wait to fail instead)`),
+      context.log.info(
+        `waiting for the writer lock, ${describeHolder(holder)} (--no-wait to fail instead)`,
+      ),
     log: context.log,
     progress: progressSink(),
     command: context.command,
@@ -281,8 +322,12 @@ async function runOne(name: string, flags: Flags, context: Context): Promise<num
   console.log(`run ${result.runId}: ${result.status}`);
   printOutcomes(result.steps);
   const ran = result.steps.filter((step) => step.status === "ran").length;
-  if (result.status === "done" && ran === 0) console.log("nothing ran: every step was restored from the cache");
-  for (const folder of result.published) console.log(`wrote ${folder}/`);
+  if (result.status === "done" && ran === 0) {
+    console.log("nothing ran: every step was restored from the cache");
+  }
+  for (const folder of result.published) {
+    console.log(`wrote ${relative(Deno.cwd(), folder) || "."}/`);
+  }
   const failed = result.steps.find((step) => step.status === "failed");
   if (failed) {
     console.error(`error: Step "${failed.step}" failed: ${failed.error}`);
@@ -358,7 +403,9 @@ function overview(): string {
 
 function verbHelp(name: string): string {
   const verb = VERBS[name];
-  if (!verb) throw new UsageError(`Unknown verb "${name}"; verbs: ${Object.keys(VERBS).join(", ")}`);
+  if (!verb) {
+    throw new UsageError(`Unknown verb "${name}"; verbs: ${Object.keys(VERBS).join(", ")}`);
+  }
   const options = Object.entries({ ...verb.options, ...COMMON }).map(([flag, option]) =>
     `  --${flag.padEnd(12)} ${option.doc}`
   );
@@ -398,9 +445,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     const root = resolve((flags.root as string | undefined) ?? import.meta.dirname!);
     const state = resolve(
-      (flags.state as string | undefined) ?? Deno.env.get(ENVIRONMENT.state) ?? join(root, ".andiflow"),
+      (flags.state as string | undefined) ?? Deno.env.get(ENVIRONMENT.state) ??
+        join(root, ".andiflow"),
     );
-    const db = resolve((flags.db as string | undefined) ?? Deno.env.get(ENVIRONMENT.db) ?? join(state, "runs.duckdb"));
+    const db = resolve(
+      (flags.db as string | undefined) ?? Deno.env.get(ENVIRONMENT.db) ??
+        join(state, "runs.duckdb"),
+    );
     return await verb.run(parsed.positionals, flags, {
       root,
       state,
@@ -417,7 +468,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function oneLine(error: unknown): string {
-  if (error instanceof LockBusyError || error instanceof PipelineError || error instanceof TaskError) {
+  if (
+    error instanceof LockBusyError || error instanceof PipelineError || error instanceof TaskError
+  ) {
     return error.message;
   }
   return ((error as Error)?.message ?? String(error)).split("\n")[0];

@@ -16,7 +16,12 @@ export const demo = pipeline("demo", {
 }, {
   doc: "Brownian motion end to end: the fitted alpha should be near 1",
   presets: {
-    smoke: { "simulate.count": 50, "simulate.length": 40, "featurize.max_lag": 10, "fit.epochs": 20 },
+    smoke: {
+      "simulate.count": 50,
+      "simulate.length": 40,
+      "featurize.max_lag": 10,
+      "fit.epochs": 20,
+    },
     cpu: {},
     paper: { "simulate.count": 20000, "simulate.length": 1000, "featurize.max_lag": 250 },
   },

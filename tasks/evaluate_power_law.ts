@@ -33,7 +33,11 @@ export const evaluatePowerLaw = defineTask({
     };
     ctx.metric("alpha_error", summary.alpha_error);
     ctx.metric("k_relative_error", summary.k_relative_error);
-    ctx.log.info(`alpha ${fit.alpha.toFixed(3)} (true ${truth.alpha}), K ${fit.k.toFixed(3)} (true ${truth.k})`);
+    ctx.log.info(
+      `alpha ${fit.alpha.toFixed(3)} (true ${truth.alpha}), K ${
+        fit.k.toFixed(3)
+      } (true ${truth.k})`,
+    );
     const out = ctx.output("report");
     await Deno.writeTextFile(join(out, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
     await Deno.copyFile(join(ctx.input("msd"), "msd.csv"), join(out, "msd.csv"));

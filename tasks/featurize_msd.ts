@@ -14,7 +14,9 @@ export const featurizeMsd = defineTask({
   inputs: { trajectories: "a dataset with positions.npy [count, length, dim]" },
   outputs: { msd: { kind: "table", doc: "msd.csv with columns lag, msd" } },
   async run(ctx) {
-    const { array, shape } = decodeNpy(await Deno.readFile(join(ctx.input("trajectories"), "positions.npy")));
+    const { array, shape } = decodeNpy(
+      await Deno.readFile(join(ctx.input("trajectories"), "positions.npy")),
+    );
     const [count, length, dim] = shape;
     if (ctx.params.max_lag >= length) {
       throw new RangeError(

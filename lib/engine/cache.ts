@@ -208,7 +208,10 @@ export async function readStepRecord(state: string, key: string): Promise<Record
   try {
     record = JSON.parse(text);
   } catch (error) {
-    return { status: "corrupt", problem: `record ${path} is not JSON (${(error as Error).message})` };
+    return {
+      status: "corrupt",
+      problem: `record ${path} is not JSON (${(error as Error).message})`,
+    };
   }
   if (record.key !== key || typeof record.outputs !== "object") {
     return { status: "corrupt", problem: `record ${path} does not describe key ${key}` };

@@ -45,7 +45,9 @@ export function explainChange(
     }
   }
   if (previous.seed !== current.seed) return `seed ${previous.seed} -> ${current.seed}`;
-  if (previous.stream !== current.stream) return `step renamed \`${previous.stream}\` -> \`${current.stream}\``;
+  if (previous.stream !== current.stream) {
+    return `step renamed \`${previous.stream}\` -> \`${current.stream}\``;
+  }
   const files = new Set([...Object.keys(previous.code.files), ...Object.keys(current.code.files)]);
   for (const file of [...files].sort()) {
     const before = previous.code.files[file];
@@ -62,7 +64,9 @@ export function explainChange(
   const inputs = new Set([...Object.keys(previous.inputs), ...Object.keys(current.inputs)]);
   for (const input of [...inputs].sort()) {
     if (previous.inputs[input] !== current.inputs[input]) {
-      return upstreamOf[input] ? `upstream \`${upstreamOf[input]}\` changed` : `input \`${input}\` changed`;
+      return upstreamOf[input]
+        ? `upstream \`${upstreamOf[input]}\` changed`
+        : `input \`${input}\` changed`;
     }
   }
   for (const fact of new Set([...Object.keys(previous.runtime), ...Object.keys(current.runtime)])) {
@@ -76,5 +80,9 @@ export function explainChange(
 }
 
 function show(value: unknown): string {
-  return value === undefined ? "unset" : typeof value === "string" ? `"${value}"` : canonicalJson(value);
+  return value === undefined
+    ? "unset"
+    : typeof value === "string"
+    ? `"${value}"`
+    : canonicalJson(value);
 }

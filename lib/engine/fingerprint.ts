@@ -58,7 +58,9 @@ export async function fingerprintModules(
     }).output();
     if (!success) {
       throw new Error(
-        `Cannot fingerprint task code: deno info failed: ${new TextDecoder().decode(stderr).trim()}`,
+        `Cannot fingerprint task code: deno info failed: ${
+          new TextDecoder().decode(stderr).trim()
+        }`,
       );
     }
     const graph = JSON.parse(new TextDecoder().decode(stdout)) as { modules: InfoModule[] };

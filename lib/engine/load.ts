@@ -93,7 +93,10 @@ export async function loadPipeline(
   const tasks = new Map<string, { task: Task; taskFile: string }>();
   for (const [name, step] of Object.entries(declaration.steps)) {
     if (!/^[A-Za-z][\w-]*$/.test(name)) {
-      fail(`step name "${name}" must start with a letter and hold only letters, digits, _ and -`, name);
+      fail(
+        `step name "${name}" must start with a letter and hold only letters, digits, _ and -`,
+        name,
+      );
     }
     if (!step || typeof step.task !== "string") {
       fail(`step "${name}" must be declared with step("<task>", params, inputs)`, name, "task");
@@ -135,7 +138,9 @@ export async function loadPipeline(
     }
     for (const [key, value] of Object.entries(presets[preset])) {
       const [stepName, param] = splitKey(key);
-      if (!param) fail(`preset "${preset}" key "${key}" must look like "step.param"`, undefined, key);
+      if (!param) {
+        fail(`preset "${preset}" key "${key}" must look like "step.param"`, undefined, key);
+      }
       if (!tasks.has(stepName)) {
         fail(
           `preset "${preset}" names missing step "${stepName}"${hint(stepName, stepNames)}`,
@@ -163,14 +168,18 @@ export async function loadPipeline(
     const [stepName, param] = splitKey(override.slice(0, eq).trim());
     if (!param) failSet(`expected "step.param=value"`);
     if (!tasks.has(stepName)) {
-      failSet(`pipeline "${declaration.name}" has no step "${stepName}"${hint(stepName, stepNames)}`);
+      failSet(
+        `pipeline "${declaration.name}" has no step "${stepName}"${hint(stepName, stepNames)}`,
+      );
     }
     const task = tasks.get(stepName)!.task;
     const spec = task.params[param];
     if (!spec) {
-      failSet(`step "${stepName}" has no parameter "${param}"${
-        hint(param, Object.keys(task.params))
-      }`, stepName, param);
+      failSet(
+        `step "${stepName}" has no parameter "${param}"${hint(param, Object.keys(task.params))}`,
+        stepName,
+        param,
+      );
     }
     let value: ParamValue;
     try {
@@ -185,8 +194,12 @@ export async function loadPipeline(
 
   const publish: ResolvedPipeline["publish"] = {};
   for (const [folder, reference] of Object.entries(declaration.publish ?? {})) {
-    publish[folder] = resolveReference(reference, declaration, tasks, (message) =>
-      fail(`publish "${folder}" ${message}`, undefined, folder));
+    publish[folder] = resolveReference(
+      reference,
+      declaration,
+      tasks,
+      (message) => fail(`publish "${folder}" ${message}`, undefined, folder),
+    );
   }
 
   const order = topologicalOrder(declaration, fail);
@@ -243,7 +256,9 @@ export async function loadTask(
   if (!/^[\w-]+$/.test(name) || !existsSync(taskFile)) {
     const known = listTasks(root);
     throw new Error(
-      `names unknown task "${name}"${hint(name, known)}; known tasks: ${known.join(", ") || "none"}`,
+      `names unknown task "${name}"; known tasks: ${known.join(", ") || "none"}${
+        hint(name, known)
+      }`,
     );
   }
   const module = await import(pathToFileURL(taskFile).href);
@@ -270,9 +285,9 @@ function pipelinePath(root: string, nameOrPath: string): string {
   if (!existsSync(path)) {
     const known = listPipelines(root);
     throw new PipelineError(
-      `Cannot load pipeline "${nameOrPath}": no file pipelines/${nameOrPath}.ts${
-        hint(nameOrPath, known)
-      }; pipelines: ${known.join(", ") || "none"}`,
+      `Cannot load pipeline "${nameOrPath}": no file pipelines/${nameOrPath}.ts; pipelines: ${
+        known.join(", ") || "none"
+      }${hint(nameOrPath, known)}`,
       { file: `pipelines/${nameOrPath}.ts` },
     );
   }
@@ -313,9 +328,9 @@ function paramProblem(task: Task, param: string, value: unknown): string | undef
     const known = Object.keys(task.params);
     const suggestion = closest(param, known);
     return `sets unknown parameter "${param}"; ${
-      suggestion ? `did you mean "${suggestion}"?` : `parameters of task "${task.name}": ${
-        known.join(", ") || "none"
-      }`
+      suggestion
+        ? `did you mean "${suggestion}"?`
+        : `parameters of task "${task.name}": ${known.join(", ") || "none"}`
     }`;
   }
   const problem = checkParamValue(spec, value);
@@ -342,8 +357,12 @@ function checkInputs(
         input,
       );
     }
-    resolveReference(given[input], declaration, tasks, (message) =>
-      fail(`step "${name}" input "${input}" ${message}`, name, input));
+    resolveReference(
+      given[input],
+      declaration,
+      tasks,
+      (message) => fail(`step "${name}" input "${input}" ${message}`, name, input),
+    );
   }
   for (const input of Object.keys(task.inputs)) {
     if (!(input in given)) {

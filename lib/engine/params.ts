@@ -156,7 +156,9 @@ export function parseParamText(spec: ParamSpec, text: string): ParamValue {
     case "float": {
       const value = trimmed === "" ? NaN : Number(trimmed);
       if (Number.isNaN(value)) {
-        throw new SyntaxError(`expects ${spec.kind === "int" ? "an integer" : "a number"}, got "${text}"`);
+        throw new SyntaxError(
+          `expects ${spec.kind === "int" ? "an integer" : "a number"}, got "${text}"`,
+        );
       }
       return value;
     }

@@ -50,6 +50,8 @@ export interface RunOptions {
   state: string;
   /** Run store (DuckDB file). */
   db: string;
+  /** Where published report folders go. @default {"<root>/reports"} */
+  reports?: string;
   /** Run seed. @default {0} */
   seed?: number;
   /** Steps to re-run even when cached. */
@@ -287,8 +289,16 @@ export async function runPipeline(
         ...fields,
       });
       if (failure) {
-        outcomes.push({ step: step.name, status: "skipped", reason: "an earlier step failed", key: null, durationS: 0 });
-        await recordSteps(db, runId, [row({ status: "skipped", reason: "an earlier step failed" })]);
+        outcomes.push({
+          step: step.name,
+          status: "skipped",
+          reason: "an earlier step failed",
+          key: null,
+          durationS: 0,
+        });
+        await recordSteps(db, runId, [
+          row({ status: "skipped", reason: "an earlier step failed" }),
+        ]);
         continue;
       }
       const inputs = inputHashes(step, outputs);
@@ -348,7 +358,14 @@ export async function runPipeline(
         await recordSteps(db, runId, [
           row({ key, status: "failed", cached: false, reason, durationS, error: message }),
         ]);
-        outcomes.push({ step: step.name, status: "failed", reason, key, durationS, error: message });
+        outcomes.push({
+          step: step.name,
+          status: "failed",
+          reason,
+          key,
+          durationS,
+          error: message,
+        });
       }
     }
 
@@ -419,7 +436,9 @@ async function executeStep(
     checkpointDir,
     metric(name, value, metricOptions = {}) {
       if (typeof value !== "number") {
-        throw new TypeError(`Cannot record metric "${name}": value must be a number, got ${typeof value}`);
+        throw new TypeError(
+          `Cannot record metric "${name}": value must be a number, got ${typeof value}`,
+        );
       }
       const record = { name, step: metricOptions.step ?? 0, value };
       metrics.push(record);
@@ -450,11 +469,20 @@ async function executeStep(
   for (const [output, spec] of Object.entries(step.task.outputs)) {
     const directory = join(staging, output);
     if (!(await hasEntries(directory))) {
-      throw new Error(`task wrote nothing to output "${output}" (expected files in ctx.output("${output}"))`);
+      throw new Error(
+        `task wrote nothing to output "${output}" (expected files in ctx.output("${output}"))`,
+      );
     }
     artefacts[output] = await commitArtefact(state, directory, spec.kind);
   }
-  const record: StepRecord = { ...identity, key, outputs: artefacts, metrics, startedAt, durationS };
+  const record: StepRecord = {
+    ...identity,
+    key,
+    outputs: artefacts,
+    metrics,
+    startedAt,
+    durationS,
+  };
   await writeStepRecord(state, record);
   await Deno.remove(staging, { recursive: true }).catch(() => {});
   await Deno.remove(checkpointDir, { recursive: true }).catch(() => {});
@@ -486,10 +514,10 @@ async function publish(
   const written: string[] = [];
   for (const [folder, ref] of Object.entries(pipeline.publish)) {
     const source = objectPath(options.state, outputs.get(ref.step)![ref.output].hash);
-    const target = join(options.root, "reports", folder);
+    const target = join(options.reports ?? join(options.root, "reports"), folder);
     await Deno.mkdir(target, { recursive: true });
     await copyTree(source, target);
-    written.push(join("reports", folder));
+    written.push(target);
   }
   return written;
 }

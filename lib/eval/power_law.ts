@@ -109,7 +109,9 @@ function logPoints(lags: ArrayLike<number>, msd: ArrayLike<number>): { x: number
   for (let i = 0; i < lags.length; i++) {
     if (!(lags[i] > 0) || !(msd[i] > 0)) {
       throw new RangeError(
-        `Cannot fit power law: lags and MSD must be > 0, got lag ${lags[i]} with MSD ${msd[i]} at index ${i}`,
+        `Cannot fit power law: lags and MSD must be > 0, got lag ${lags[i]} with MSD ${
+          msd[i]
+        } at index ${i}`,
       );
     }
     x.push(Math.log(lags[i]));

@@ -40,10 +40,14 @@ export function brownianMotion(
 ): Float64Array {
   const { k = 1, dim = 2 } = options;
   if (!Number.isInteger(length) || length < 1) {
-    throw new RangeError(`Cannot simulate Brownian motion: length must be an integer >= 1, got ${length}`);
+    throw new RangeError(
+      `Cannot simulate Brownian motion: length must be an integer >= 1, got ${length}`,
+    );
   }
   if (!(k >= 0 && Number.isFinite(k))) {
-    throw new RangeError(`Cannot simulate Brownian motion: k must be a finite number >= 0, got ${k}`);
+    throw new RangeError(
+      `Cannot simulate Brownian motion: k must be a finite number >= 0, got ${k}`,
+    );
   }
   const positions = new Float64Array(length * dim);
   const steps = rng.fillNormal(new Float64Array((length - 1) * dim), 0, Math.sqrt(2 * k));

@@ -202,12 +202,15 @@ export function finishRun(
   status: "done" | "failed" | "interrupted",
   error: string | null = null,
 ): Promise<void> {
-  return withStore(path, (session) =>
-    session.exec("UPDATE runs SET status = ?, ended_at = now(), error = ? WHERE run_id = ?", [
-      status,
-      error,
-      runId,
-    ]));
+  return withStore(
+    path,
+    (session) =>
+      session.exec("UPDATE runs SET status = ?, ended_at = now(), error = ? WHERE run_id = ?", [
+        status,
+        error,
+        runId,
+      ]),
+  );
 }
 
 /** Every step key some recorded run references (what `gc` keeps). */
