@@ -303,6 +303,8 @@ async function runOne(name: string, flags: Flags, context: Context): Promise<num
     return 0;
   }
   context.log.info(`pipeline ${pipeline.name}${preset}, seed ${seed}`);
+  // No SIGINT handler: a synchronous task would delay it until the task yields, and the default
+  // (die at once) is safe: the next run marks this one interrupted and resumes after it.
   const result = await runPipeline(pipeline, {
     root: context.root,
     state: context.state,

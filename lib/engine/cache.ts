@@ -213,12 +213,14 @@ export async function readStepRecord(state: string, key: string): Promise<Record
       problem: `record ${path} is not JSON (${(error as Error).message})`,
     };
   }
-  if (record.key !== key || typeof record.outputs !== "object") {
+  // `record?.` and the null and hash checks: valid JSON of the wrong form (null, outputs null, an
+  // output without a hash) is corrupt too, not a TypeError that stops the run.
+  if (record?.key !== key || typeof record.outputs !== "object" || record.outputs === null) {
     return { status: "corrupt", problem: `record ${path} does not describe key ${key}` };
   }
   for (const [name, artefact] of Object.entries(record.outputs)) {
-    if (!(await exists(objectPath(state, artefact.hash)))) {
-      return { status: "corrupt", problem: `artefact "${name}" (${artefact.hash}) is gone` };
+    if (typeof artefact?.hash !== "string" || !(await exists(objectPath(state, artefact.hash)))) {
+      return { status: "corrupt", problem: `artefact "${name}" (${artefact?.hash}) is gone` };
     }
   }
   return { status: "hit", record };

@@ -69,7 +69,8 @@ export function explainChange(
         : `input \`${input}\` changed`;
     }
   }
-  for (const fact of new Set([...Object.keys(previous.runtime), ...Object.keys(current.runtime)])) {
+  const facts = new Set([...Object.keys(previous.runtime), ...Object.keys(current.runtime)]);
+  for (const fact of [...facts].sort()) {
     if (previous.runtime[fact] !== current.runtime[fact]) {
       return `runtime \`${fact}\` ${previous.runtime[fact] ?? "unset"} -> ${
         current.runtime[fact] ?? "unset"

@@ -171,8 +171,10 @@ export function parseParamText(spec: ParamSpec, text: string): ParamValue {
       return text;
     case "int[]":
     case "float[]": {
-      if (trimmed === "") return [];
-      const items = trimmed.replace(/^\[|\]$/g, "").split(",").map((item) => Number(item.trim()));
+      const inner = trimmed.replace(/^\[|\]$/g, "").trim();
+      if (inner === "") return [];
+      // Number("") is 0: an empty item ("1,,2", "1,") must be an error, not a silent 0.
+      const items = inner.split(",").map((item) => item.trim() === "" ? NaN : Number(item));
       if (items.some((item) => Number.isNaN(item))) {
         throw new SyntaxError(`expects comma-separated numbers, got "${text}"`);
       }

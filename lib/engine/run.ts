@@ -7,14 +7,11 @@
  * @module
  */
 
-import { join } from "node:path";
 import { hostname } from "node:os";
-import { createRng } from "../rng.ts";
 import {
   beginRun,
   finishRun,
   markInterrupted,
-  recordMetrics,
   recordStepResult,
   recordSteps,
   type StepRow,
@@ -22,25 +19,21 @@ import {
 import {
   type ArtefactRecord,
   cachePaths,
-  commitArtefact,
   deleteStepRecord,
-  exists,
-  type MetricRecord,
-  objectPath,
   readIndex,
   readStepRecord,
+  type RecordLookup,
   type StepIdentity,
   stepKey,
-  type StepRecord,
   updateIndex,
-  writeStepRecord,
 } from "./cache.ts";
 import { explainChange } from "./explain.ts";
 import { type CodeFingerprint, fingerprintModules } from "./fingerprint.ts";
 import type { ResolvedPipeline, ResolvedStep } from "./load.ts";
 import { acquireWriterLock, type LockHolder } from "./lock.ts";
-import { ProgressBar, type ProgressSink } from "./progress.ts";
-import type { Logger, TaskContext } from "./task.ts";
+import type { ProgressSink } from "./progress.ts";
+import type { Logger } from "./task.ts";
+import { executeStep, publish, withPaths } from "./execute.ts";
 
 /** Where and how a pipeline runs. */
 export interface RunOptions {
@@ -157,6 +150,37 @@ async function previousIdentity(
   return lookup.status === "hit" ? lookup.record : undefined;
 }
 
+function stepRow(step: ResolvedStep, fields: Partial<StepRow>): StepRow {
+  return {
+    step: step.name,
+    task: step.task.name,
+    taskVersion: step.task.version,
+    key: null,
+    status: "pending",
+    cached: null,
+    reason: null,
+    ...fields,
+  };
+}
+
+/** Why a step that is not restored from the cache must run. */
+async function staleReason(
+  step: ResolvedStep,
+  identity: StepIdentity,
+  lookup: RecordLookup,
+  prepared: Prepared,
+  state: string,
+  force: string[],
+): Promise<string> {
+  if (force.includes(step.name)) return "forced (--force)";
+  if (lookup.status === "corrupt") return `cache entry unusable: ${lookup.problem}`;
+  return explainChange(
+    await previousIdentity(state, prepared.index[step.name]),
+    identity,
+    upstreamNames(step),
+  );
+}
+
 function upstreamNames(step: ResolvedStep): Record<string, string> {
   return Object.fromEntries(Object.entries(step.inputs).map(([name, ref]) => [name, ref.step]));
 }
@@ -195,15 +219,7 @@ export async function planPipeline(
       plan.push({ step: step.name, status: "cached", reason: "cached", key, durationS: 0 });
       continue;
     }
-    const reason = force.includes(step.name)
-      ? "forced (--force)"
-      : lookup.status === "corrupt"
-      ? `cache entry unusable: ${lookup.problem}`
-      : explainChange(
-        await previousIdentity(options.state, prepared.index[step.name]),
-        identity,
-        upstreamNames(step),
-      );
+    const reason = await staleReason(step, identity, lookup, prepared, options.state, force);
     plan.push({ step: step.name, status: "run", reason, key, durationS: 0 });
   }
   return plan;
@@ -260,34 +276,13 @@ export async function runPipeline(
       versions: { ...baseRuntime(), v8: Deno.version.v8, typescript: Deno.version.typescript },
       params: Object.fromEntries(pipeline.steps.map((step) => [step.name, step.params])),
     });
-    await recordSteps(
-      db,
-      runId,
-      pipeline.steps.map((step) => ({
-        step: step.name,
-        task: step.task.name,
-        taskVersion: step.task.version,
-        key: null,
-        status: "pending",
-        cached: null,
-        reason: null,
-      })),
-    );
+    await recordSteps(db, runId, pipeline.steps.map((step) => stepRow(step, {})));
 
     const outputs = new Map<string, Record<string, ArtefactRecord>>();
     const outcomes: StepOutcome[] = [];
     let failure: TaskError | undefined;
     for (const step of pipeline.steps) {
-      const row = (fields: Partial<StepRow>): StepRow => ({
-        step: step.name,
-        task: step.task.name,
-        taskVersion: step.task.version,
-        key: null,
-        status: "pending",
-        cached: null,
-        reason: null,
-        ...fields,
-      });
+      const row = (fields: Partial<StepRow>) => stepRow(step, fields);
       if (failure) {
         outcomes.push({
           step: step.name,
@@ -323,15 +318,7 @@ export async function runPipeline(
         outcomes.push({ step: step.name, status: "cached", reason: "cached", key, durationS: 0 });
         continue;
       }
-      const reason = force.includes(step.name)
-        ? "forced (--force)"
-        : lookup.status === "corrupt"
-        ? "cache entry unusable"
-        : explainChange(
-          await previousIdentity(state, prepared.index[step.name]),
-          identity,
-          upstreamNames(step),
-        );
+      const reason = await staleReason(step, identity, lookup, prepared, state, force);
       log.info(`${step.name}: running task ${step.task.name} (${reason})`);
       await recordSteps(db, runId, [row({ key, status: "running", cached: false, reason })]);
       const started = performance.now();
@@ -374,166 +361,6 @@ export async function runPipeline(
     return { runId, status: failure ? "failed" : "done", steps: outcomes, published };
   } finally {
     lock.release();
-  }
-}
-
-async function executeStep(
-  step: ResolvedStep,
-  identity: StepIdentity,
-  key: string,
-  outputs: Map<string, Record<string, ArtefactRecord>>,
-  options: RunOptions,
-): Promise<StepRecord> {
-  const { state, db, log } = options;
-  const paths = cachePaths(state);
-  const staging = join(paths.tmp, `${key.slice(0, 16)}-${crypto.randomUUID().slice(0, 8)}`);
-  const checkpointDir = join(paths.work, key);
-  await Deno.mkdir(checkpointDir, { recursive: true });
-  for (const output of Object.keys(step.task.outputs)) {
-    await Deno.mkdir(join(staging, output), { recursive: true });
-  }
-  const metrics: MetricRecord[] = [];
-  let unflushed: MetricRecord[] = [];
-  let lastFlush = performance.now();
-  let flushing: Promise<void> = Promise.resolve();
-  const flush = () => {
-    const batch = unflushed;
-    unflushed = [];
-    lastFlush = performance.now();
-    flushing = flushing.then(() => recordMetrics(db, key, batch));
-    return flushing;
-  };
-  const prefix = (message: string) => `${step.name}: ${message}`;
-  const stepLog: Logger = {
-    info: (message) => log.info(prefix(message)),
-    warn: (message) => log.warn(prefix(message)),
-    debug: (message) => log.debug(prefix(message)),
-  };
-  const ctx: TaskContext = {
-    params: step.params,
-    stepName: step.name,
-    input(name) {
-      const ref = step.inputs[name];
-      if (!ref) {
-        throw new RangeError(
-          `Cannot read input "${name}": task ${step.task.name} declares inputs ${
-            Object.keys(step.task.inputs).join(", ") || "(none)"
-          }`,
-        );
-      }
-      return objectPath(state, outputs.get(ref.step)![ref.output].hash);
-    },
-    output(name) {
-      if (!(name in step.task.outputs)) {
-        throw new RangeError(
-          `Cannot write output "${name}": task ${step.task.name} declares outputs ${
-            Object.keys(step.task.outputs).join(", ") || "(none)"
-          }`,
-        );
-      }
-      return join(staging, name);
-    },
-    checkpointDir,
-    metric(name, value, metricOptions = {}) {
-      if (typeof value !== "number") {
-        throw new TypeError(
-          `Cannot record metric "${name}": value must be a number, got ${typeof value}`,
-        );
-      }
-      const record = { name, step: metricOptions.step ?? 0, value };
-      metrics.push(record);
-      unflushed.push(record);
-      // Flushing now and then lets `query` follow a long step; each flush is one short write.
-      if (performance.now() - lastFlush > 2000) flush();
-    },
-    progress(total, progressOptions = {}) {
-      return new ProgressBar(total, options.progress, {
-        label: progressOptions.label ?? step.name,
-        unit: progressOptions.unit,
-      });
-    },
-    log: stepLog,
-    rng: createRng(identity.seed ?? 0).stream(step.name),
-    runtime: identity.runtime,
-  };
-
-  const startedAt = new Date().toISOString();
-  const started = performance.now();
-  try {
-    await step.task.run(ctx);
-  } finally {
-    await flush();
-  }
-  const durationS = (performance.now() - started) / 1000;
-  const artefacts: Record<string, ArtefactRecord> = {};
-  for (const [output, spec] of Object.entries(step.task.outputs)) {
-    const directory = join(staging, output);
-    if (!(await hasEntries(directory))) {
-      throw new Error(
-        `task wrote nothing to output "${output}" (expected files in ctx.output("${output}"))`,
-      );
-    }
-    artefacts[output] = await commitArtefact(state, directory, spec.kind);
-  }
-  const record: StepRecord = {
-    ...identity,
-    key,
-    outputs: artefacts,
-    metrics,
-    startedAt,
-    durationS,
-  };
-  await writeStepRecord(state, record);
-  await Deno.remove(staging, { recursive: true }).catch(() => {});
-  await Deno.remove(checkpointDir, { recursive: true }).catch(() => {});
-  return record;
-}
-
-async function hasEntries(directory: string): Promise<boolean> {
-  for await (const _ of Deno.readDir(directory)) return true;
-  return false;
-}
-
-function withPaths(
-  state: string,
-  outputs: Record<string, ArtefactRecord>,
-): Record<string, ArtefactRecord & { path: string }> {
-  return Object.fromEntries(
-    Object.entries(outputs).map(([name, artefact]) => [
-      name,
-      { ...artefact, path: objectPath(state, artefact.hash) },
-    ]),
-  );
-}
-
-async function publish(
-  pipeline: ResolvedPipeline,
-  outputs: Map<string, Record<string, ArtefactRecord>>,
-  options: RunOptions,
-): Promise<string[]> {
-  const written: string[] = [];
-  for (const [folder, ref] of Object.entries(pipeline.publish)) {
-    const source = objectPath(options.state, outputs.get(ref.step)![ref.output].hash);
-    const target = join(options.reports ?? join(options.root, "reports"), folder);
-    await Deno.mkdir(target, { recursive: true });
-    await copyTree(source, target);
-    written.push(target);
-  }
-  return written;
-}
-
-async function copyTree(source: string, target: string): Promise<void> {
-  for await (const entry of Deno.readDir(source)) {
-    const from = join(source, entry.name);
-    const to = join(target, entry.name);
-    if (entry.isDirectory) {
-      await Deno.mkdir(to, { recursive: true });
-      await copyTree(from, to);
-    } else {
-      if (await exists(to)) await Deno.remove(to);
-      await Deno.copyFile(from, to);
-      if (Deno.build.os !== "windows") await Deno.chmod(to, 0o644);
-    }
   }
 }
 

@@ -83,5 +83,13 @@ export function decodeNpy(bytes: Uint8Array): { array: NpyArray; shape: number[]
   };
   const make = constructors[descr];
   if (!make) throw new SyntaxError(`Cannot decode .npy: unsupported dtype ${descr}`);
+  // A truncated (or padded) file must not decode to an array that disagrees with its shape.
+  const count = shape.reduce((a, b) => a * b, 1);
+  const needed = count * Number(descr.slice(2));
+  if (shape.some((d) => !Number.isInteger(d) || d < 0) || data.byteLength !== needed) {
+    throw new SyntaxError(
+      `Cannot decode .npy: shape [${shape}] of ${descr} needs ${needed} data bytes, got ${data.byteLength}`,
+    );
+  }
   return { array: new make(data.buffer), shape };
 }

@@ -44,6 +44,11 @@ export function brownianMotion(
       `Cannot simulate Brownian motion: length must be an integer >= 1, got ${length}`,
     );
   }
+  if (!Number.isInteger(dim) || dim < 1) {
+    throw new RangeError(
+      `Cannot simulate Brownian motion: dim must be an integer >= 1, got ${dim}`,
+    );
+  }
   if (!(k >= 0 && Number.isFinite(k))) {
     throw new RangeError(
       `Cannot simulate Brownian motion: k must be a finite number >= 0, got ${k}`,
