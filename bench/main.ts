@@ -7,7 +7,9 @@
 import { benchSimulators } from "./simulators.ts";
 
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 1);
-console.log("Simulators, 2-D, trajectories per second (reference: andi_datasets 2.1.13 on this machine kind)");
+console.log(
+  "Simulators, 2-D, trajectories per second (reference: andi_datasets 2.1.13 on this machine kind)",
+);
 console.log("model  T      traj/s    reference  ratio  goal   met");
 for (const row of benchSimulators(seconds)) {
   const ratio = row.trajPerSecond / row.reference;

@@ -90,7 +90,9 @@ export function normalizeDisplacements(positions: Float64Array, dim: number): bo
  */
 export function addLocalizationNoise(positions: Float64Array, std: number, rng: Rng): void {
   if (!(std >= 0 && Number.isFinite(std))) {
-    throw new RangeError(`Cannot add localisation noise: std must be a finite number >= 0, got ${std}`);
+    throw new RangeError(
+      `Cannot add localisation noise: std must be a finite number >= 0, got ${std}`,
+    );
   }
   if (std === 0) return;
   for (let i = 0; i < positions.length; i++) positions[i] += rng.normal(0, std);
