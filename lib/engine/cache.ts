@@ -59,6 +59,8 @@ export interface StepIdentity {
   code: CodeFingerprint;
   /** Input name -> artefact hash. */
   inputs: Record<string, string>;
+  /** File parameter -> SHA-256 of the file's content ("missing" when it does not exist). */
+  files: Record<string, string>;
   /** Runtime facts that change results. */
   runtime: Record<string, string>;
 }

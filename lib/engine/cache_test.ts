@@ -62,6 +62,7 @@ function identity(params: StepIdentity["params"] = { epochs: 5 }): StepIdentity 
     stream: "simulate",
     code: { files: { "tasks/simulate.ts": "aaa" }, packages: [] },
     inputs: {},
+    files: {},
     runtime: {},
   };
 }
@@ -232,6 +233,7 @@ Deno.test("stepKey() is the same whatever the key order of params and nested obj
   const b: StepIdentity = {
     runtime: {},
     inputs: {},
+    files: {},
     code: { packages: [], files: { "tasks/simulate.ts": "aaa" } },
     stream: "simulate",
     seed: 0,

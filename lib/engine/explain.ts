@@ -22,7 +22,7 @@ import type { StepIdentity } from "./cache.ts";
  * import { equal } from "node:assert/strict";
  * import { explainChange } from "./explain.ts";
  * const base = { task: "fit", version: 1, params: { epochs: 5 }, seed: 0, stream: "fit",
- *   code: { files: {}, packages: [] }, inputs: {}, runtime: {} };
+ *   code: { files: {}, packages: [] }, inputs: {}, files: {}, runtime: {} };
  * equal(explainChange(base, { ...base, params: { epochs: 10 } }, {}), "parameter `epochs` 5 -> 10");
  * ```
  */
@@ -42,6 +42,11 @@ export function explainChange(
     const after = current.params[name];
     if (canonicalJson(before) !== canonicalJson(after)) {
       return `parameter \`${name}\` ${show(before)} -> ${show(after)}`;
+    }
+  }
+  for (const param of Object.keys(current.files ?? {}).sort()) {
+    if (previous.files?.[param] !== current.files[param]) {
+      return `input file \`${current.params[param]}\` changed`;
     }
   }
   if (previous.seed !== current.seed) return `seed ${previous.seed} -> ${current.seed}`;

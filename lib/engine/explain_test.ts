@@ -15,6 +15,7 @@ function identity(): StepIdentity {
       packages: ["npm:@duckdb/node-api@1.5.5-r.5"],
     },
     inputs: { trajectories: "hash-1", labels: "hash-2" },
+    files: {},
     runtime: { deno: "2.9.6", device: "cpu" },
   };
 }
@@ -187,4 +188,15 @@ Deno.test("explainChange() follows the order task, version, parameter, seed, ste
     const current = changed((id) => changes.slice(i).forEach(([, patch]) => patch(id)));
     equal(explainChange(identity(), current, UPSTREAM), changes[i][0], `from change ${i}`);
   }
+});
+
+Deno.test("explainChange() names an input file whose content changed, after parameters", () => {
+  const before = { ...identity(), params: { ...identity().params, path: "tracks.csv" } };
+  before.files = { path: "content-1" };
+  const after = { ...before, files: { path: "content-2" } };
+  equal(explainChange(before, after, {}), "input file `tracks.csv` changed");
+  equal(
+    explainChange(before, { ...after, params: { ...after.params, epochs: 6 } }, {}),
+    "parameter `epochs` 5 -> 6",
+  );
 });

@@ -12,7 +12,7 @@ export type ParamValue = number | string | boolean | number[] | string[];
 /** A parameter's declaration: its kind, default and doc line. */
 export interface ParamSpec<T extends ParamValue = ParamValue> {
   /** What values the parameter accepts. */
-  kind: "int" | "float" | "string" | "bool" | "choice" | "int[]" | "float[]";
+  kind: "int" | "float" | "string" | "file" | "bool" | "choice" | "int[]" | "float[]";
   /** The value used when nothing overrides it. */
   default: T;
   /** One line for `help` and error messages. */
@@ -55,6 +55,14 @@ export function float(value: number, doc: string, bounds: Bounds = {}): ParamSpe
 /** Declares a string parameter. */
 export function str(value: string, doc: string): ParamSpec<string> {
   return { kind: "string", default: value, doc };
+}
+
+/**
+ * Declares a parameter naming an input file outside the pipeline (a user's tracks, say). The
+ * file's content hash is part of the step's cache key, so editing the file re-runs the step.
+ */
+export function file(value: string, doc: string): ParamSpec<string> {
+  return { kind: "file", default: value, doc };
 }
 
 /** Declares a boolean parameter. */
@@ -105,6 +113,7 @@ export function checkParamValue(spec: ParamSpec, value: unknown): string | undef
       }
       return checkBounds(spec, value);
     case "string":
+    case "file":
       return typeof value === "string" ? undefined : `expects a string, got ${shown}`;
     case "bool":
       return typeof value === "boolean" ? undefined : `expects true or false, got ${shown}`;
@@ -167,6 +176,7 @@ export function parseParamText(spec: ParamSpec, text: string): ParamValue {
       if (["false", "no", "0", "off"].includes(trimmed.toLowerCase())) return false;
       throw new SyntaxError(`expects true or false, got "${text}"`);
     case "string":
+    case "file":
     case "choice":
       return text;
     case "int[]":

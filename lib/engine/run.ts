@@ -7,6 +7,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import {
   beginRun,
@@ -109,6 +110,7 @@ export function baseRuntime(): Record<string, string> {
 
 interface Prepared {
   code: Map<string, CodeFingerprint>;
+  files: Map<string, Record<string, string>>;
   runtime: Map<string, Record<string, string>>;
   index: Record<string, string>;
 }
@@ -119,7 +121,18 @@ async function prepare(pipeline: ResolvedPipeline, options: RunOptions): Promise
   for (const step of pipeline.steps) {
     runtime.set(step.name, { ...baseRuntime(), ...(await step.task.runtime?.() ?? {}) });
   }
-  return { code, runtime, index: await readIndex(options.state, pipeline.name) };
+  const files = new Map<string, Record<string, string>>();
+  for (const step of pipeline.steps) {
+    const hashes: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(step.task.params)) {
+      const path = step.params[name];
+      if (spec.kind === "file" && typeof path === "string" && path !== "") {
+        hashes[name] = await hashFile(path);
+      }
+    }
+    files.set(step.name, hashes);
+  }
+  return { code, files, runtime, index: await readIndex(options.state, pipeline.name) };
 }
 
 function identityOf(
@@ -137,8 +150,23 @@ function identityOf(
     stream: seeded ? step.name : null,
     code: prepared.code.get(step.taskFile)!,
     inputs,
+    files: prepared.files.get(step.name)!,
     runtime: prepared.runtime.get(step.name)!,
   };
+}
+
+// Streams the file so that a large input is never held in memory just to hash it.
+async function hashFile(path: string): Promise<string> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    throw error;
+  }
+  const hash = createHash("sha256");
+  for await (const chunk of file.readable) hash.update(chunk);
+  return hash.digest("hex");
 }
 
 async function previousIdentity(
