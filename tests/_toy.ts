@@ -133,6 +133,29 @@ export async function cli(root: string, ...args: string[]): Promise<CliResult> {
   return parseResult(output.code, output.stdout, output.stderr);
 }
 
+/**
+ * Runs the CLI in a subprocess on the real project, with its state and reports in `scratch` so
+ * that tests leave the checkout untouched.
+ */
+export async function cliInScratch(scratch: string, ...args: string[]): Promise<CliResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      CLI,
+      ...args,
+      "--state",
+      join(scratch, "state"),
+      "--reports",
+      join(scratch, "reports"),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return parseResult(output.code, output.stdout, output.stderr);
+}
+
 /** Starts the CLI in a subprocess without waiting for it. */
 export function spawnCli(root: string, ...args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {

@@ -2,29 +2,9 @@
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { CLI } from "./_toy.ts";
+import { cliInScratch as cli } from "./_toy.ts";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-async function cli(scratch: string, ...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      CLI,
-      ...args,
-      "--state",
-      join(scratch, "state"),
-      "--reports",
-      join(scratch, "reports"),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 Deno.test("run bimamba --preset smoke publishes Fig. 1 and TAMSD slopes within 0.25 of alpha (20 trajectories, seed 0)", async () => {
   const scratch = await Deno.makeTempDir({ prefix: "andiflow-bimamba-" });

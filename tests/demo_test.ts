@@ -2,27 +2,7 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { CLI } from "./_toy.ts";
-
-async function demo(scratch: string, ...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      CLI,
-      ...args,
-      "--state",
-      join(scratch, "state"),
-      "--reports",
-      join(scratch, "reports"),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
+import { cliInScratch as demo } from "./_toy.ts";
 
 Deno.test("run demo recovers alpha = 1 and K = 0.5 from simulated Brownian motion (2000 trajectories, seed 0)", async () => {
   const scratch = await Deno.makeTempDir({ prefix: "andiflow-demo-" });

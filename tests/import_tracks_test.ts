@@ -3,20 +3,9 @@
 import { equal, match } from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { CLI } from "./_toy.ts";
+import { cliInScratch as run } from "./_toy.ts";
 
 const PIPELINE = pathToFileURL(join(import.meta.dirname!, "..", "lib/engine/pipeline.ts")).href;
-
-async function run(scratch: string, ...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", CLI, ...args, "--state", join(scratch, "state")],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 function tracks(shift: number): string {
   const rows = ["traj_id,t,x,y"];

@@ -1,21 +1,9 @@
 // The resandi pipeline's datasets through the CLI, read back with the dataset loader.
 
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { join } from "node:path";
-import { CLI } from "./_toy.ts";
+import { cliInScratch as run } from "./_toy.ts";
 import { loadDataset } from "../lib/data/loader.ts";
 import { RESANDI_CLASSES } from "../lib/sim/resandi_dataset.ts";
-
-async function run(scratch: string, ...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", CLI, ...args, "--state", join(scratch, "state")],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 Deno.test("run resandi --preset smoke writes two different 8-class datasets the loader reads", async () => {
   const scratch = await Deno.makeTempDir({ prefix: "andiflow-resandi-" });
