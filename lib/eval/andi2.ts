@@ -76,4 +76,6 @@
 export * from "./hungarian.ts";
 export * from "./changepoints.ts";
 export * from "./segments.ts";
+export * from "./segment_metrics.ts";
+export * from "./single_trajectory_scores.ts";
 export * from "./label_smoothing.ts";
