@@ -1,2 +1,2 @@
 /** The pipelines `reproduce` runs, in order. */
-export const reproduce: string[] = ["demo", "bimamba", "resandi", "andi2"];
+export const reproduce: string[] = ["demo", "bimamba", "resandi", "andi2", "theory"];

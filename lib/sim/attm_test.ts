@@ -1,8 +1,18 @@
-import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { createRng } from "../rng.ts";
-import { timeAveragedMsd } from "../features/msd.ts";
-import { fitPowerLawLeastSquares } from "../eval/power_law.ts";
 import { annealedTransientTimeModel } from "./attm.ts";
+import { normalizeDisplacements } from "./normalize.ts";
+import {
+  assertExponentMatchesReference,
+  assertMedianMatchesReference,
+  assertSameBytesPerSeed,
+  dkwBound,
+  ensembleMsdExponent,
+  kolmogorovDistance,
+  mean,
+  standardErrorOfMean,
+  timeAveragedMsdExponent,
+} from "./_testing.ts";
 
 /**
  * E[V^p 1{low < V <= high}] for the segment level V = D^sigma ~ U(0.01, 0.9]
@@ -40,96 +50,17 @@ function regimeOneSigmaRange(alpha: number): [number, number] {
   return [0.03, Math.min(3.3, alpha / (1 - alpha))];
 }
 
-function mean(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
-  return sum / values.length;
-}
-
-function standardErrorOfMean(values: ArrayLike<number>): number {
-  const m = mean(values);
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i] - m) ** 2;
-  return Math.sqrt(squares / (values.length - 1) / values.length);
-}
-
 /**
- * Kolmogorov distance between a sample and the standard Cauchy law, with the DKW bound
- * P(sup |F_n - F| > e) <= 2 exp(-2 n e^2) set to 1e-4: e = sqrt(ln(2e4) / (2 n)).
+ * Asserts a sample is standard Cauchy: Kolmogorov distance within the DKW bound at 1e-4
+ * ({@linkcode dkwBound}).
  */
 function checkStandardCauchy(name: string, ratios: number[]): void {
-  const sorted = [...ratios].sort((a, b) => a - b);
-  const n = sorted.length;
-  let distance = 0;
-  sorted.forEach((r, i) => {
-    const cdf = 0.5 + Math.atan(r) / Math.PI;
-    distance = Math.max(distance, Math.abs(cdf - i / n), Math.abs(cdf - (i + 1) / n));
-  });
-  const bound = Math.sqrt(Math.log(2e4) / (2 * n));
+  const distance = kolmogorovDistance(ratios, (r) => 0.5 + Math.atan(r) / Math.PI);
+  const bound = dkwBound(ratios.length);
   ok(
     distance < bound,
-    `${name}: KS distance ${distance} to Cauchy(0, 1), bound ${bound} (n = ${n})`,
+    `${name}: KS distance ${distance} to Cauchy(0, 1), bound ${bound} (n = ${ratios.length})`,
   );
-}
-
-/** The spec's ensemble-MSD lags (andi-models.md §7 row 4). */
-const SPEC_LAGS = [10, 20, 50, 100, 200, 500, 999];
-
-/**
- * Least-squares slope of log ensemble MSD against log lag with its delta-method standard error:
- * the slope is sum_j c_j log M_j with c_j = (u_j - mean u) / sum (u - mean u)^2, u_j = log lag_j,
- * so Var(slope) ~ sum_jk c_j c_k Cov(S_j, S_k) / (n M_j M_k), where S_j is one trajectory's
- * squared displacement at lag j and M_j its mean over n trajectories.
- */
-function msdExponent(
-  simulate: () => Float64Array,
-  count: number,
-  lags: number[],
-): { alpha: number; standardError: number } {
-  const squares = lags.map(() => new Float64Array(count));
-  for (let n = 0; n < count; n++) {
-    const positions = simulate();
-    lags.forEach((lag, j) => squares[j][n] = (positions[lag] - positions[0]) ** 2);
-  }
-  const means = squares.map(mean);
-  const logLags = lags.map(Math.log);
-  const meanLogLag = mean(logLags);
-  const spread = logLags.reduce((a, u) => a + (u - meanLogLag) ** 2, 0);
-  const weights = logLags.map((u) => (u - meanLogLag) / spread);
-  const alpha = weights.reduce((a, c, j) => a + c * Math.log(means[j]), 0);
-  let variance = 0;
-  for (let j = 0; j < lags.length; j++) {
-    for (let k = 0; k < lags.length; k++) {
-      let covariance = 0;
-      for (let n = 0; n < count; n++) {
-        covariance += (squares[j][n] - means[j]) * (squares[k][n] - means[k]);
-      }
-      covariance /= count - 1;
-      variance += weights[j] * weights[k] * covariance / (count * means[j] * means[k]);
-    }
-  }
-  return { alpha, standardError: Math.sqrt(variance) };
-}
-
-/** Per-axis normalisation of andi-models.md §1.3 / resandi.md §2 (steps divided by their std). */
-function normalise(positions: Float64Array, length: number, dim: number): Float64Array {
-  const out = new Float64Array(positions.length);
-  for (let axis = 0; axis < dim; axis++) {
-    const steps = new Float64Array(length - 1);
-    for (let t = 1; t < length; t++) {
-      steps[t - 1] = positions[t * dim + axis] - positions[(t - 1) * dim + axis];
-    }
-    const m = mean(steps);
-    const std = Math.sqrt(steps.reduce((a, s) => a + (s - m) ** 2, 0) / steps.length) || 1;
-    for (let t = 1; t < length; t++) {
-      out[t * dim + axis] = out[(t - 1) * dim + axis] + steps[t - 1] / std;
-    }
-  }
-  return out;
-}
-
-function quantile(sorted: number[], p: number): number {
-  return sorted[Math.round(p * (sorted.length - 1))];
 }
 
 Deno.test("annealedTransientTimeModel() has 2-D MSD 4 E[D] at frame 1 with D^sigma ~ U(0.01, 0.9], within 4 standard errors (regimes 1, 2, 0; n = 20000, seed 21)", () => {
@@ -234,16 +165,11 @@ Deno.test("annealedTransientTimeModel() matches the reference ensemble-MSD expon
   const rng = createRng(25);
   const references: [number, number][] = [[0.3, 0.45], [0.6, 0.73], [0.9, 0.91]];
   for (const [alpha, reference] of references) {
-    const estimate = msdExponent(
+    const estimate = ensembleMsdExponent(
       () => annealedTransientTimeModel(1000, alpha, rng, { dim: 1 }),
       3000,
-      SPEC_LAGS,
     );
-    const tolerance = 4 * Math.SQRT2 * estimate.standardError + 0.005;
-    ok(
-      Math.abs(estimate.alpha - reference) < tolerance,
-      `alpha ${alpha}: exponent ${estimate.alpha} vs reference ${reference} ± ${tolerance}`,
-    );
+    assertExponentMatchesReference(`alpha ${alpha}`, estimate, reference);
   }
 });
 
@@ -253,19 +179,13 @@ Deno.test("annealedTransientTimeModel() has median time-averaged MSD exponent ne
   // 1 / f is estimated from our sample as (q(0.6) - q(0.4)) / 0.2. Allowed: 4 combined standard
   // errors (ours with n = 1000, the reference's with n = 250) plus 0.005 for the rounding.
   const rng = createRng(26);
-  const lags = Array.from({ length: 20 }, (_, i) => i + 1);
   const slopes: number[] = [];
   for (let n = 0; n < 1000; n++) {
     const positions = annealedTransientTimeModel(200, rng.uniformRange(0.1, 0.9), rng);
-    const tamsd = timeAveragedMsd(normalise(positions, 200, 2), [1, 200, 2], 20);
-    slopes.push(fitPowerLawLeastSquares(lags, tamsd, 2).alpha);
+    normalizeDisplacements(positions, 2);
+    slopes.push(timeAveragedMsdExponent(positions, 2, 20));
   }
-  slopes.sort((a, b) => a - b);
-  const inverseDensity = (quantile(slopes, 0.6) - quantile(slopes, 0.4)) / 0.2;
-  const standardError = (n: number) => inverseDensity / (2 * Math.sqrt(n));
-  const tolerance = 4 * Math.hypot(standardError(1000), standardError(250)) + 0.005;
-  const median = quantile(slopes, 0.5);
-  ok(Math.abs(median - 0.93) < tolerance, `median ${median} vs 0.93 ± ${tolerance}`);
+  assertMedianMatchesReference(slopes, 0.93, 250);
 });
 
 Deno.test("annealedTransientTimeModel() returns length * dim finite values starting at the origin in every regime, defaulting to dim 2 and regime 1", () => {
@@ -293,10 +213,7 @@ Deno.test("annealedTransientTimeModel() returns length * dim finite values start
 });
 
 Deno.test("annealedTransientTimeModel() gives the same bytes for the same seed and different ones for another", () => {
-  const bytes = (seed: number) =>
-    new Uint8Array(annealedTransientTimeModel(1000, 0.4, createRng(seed)).buffer);
-  deepEqual(bytes(42), bytes(42));
-  notDeepEqual(bytes(42), bytes(43));
+  assertSameBytesPerSeed((seed) => annealedTransientTimeModel(1000, 0.4, createRng(seed)));
 });
 
 Deno.test("annealedTransientTimeModel() throws when length is not an integer >= 1", () => {

@@ -1,63 +1,21 @@
-import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { ensembleMsd } from "../features/msd.ts";
 import { createRng } from "../rng.ts";
 import { brownianMotion } from "./brownian.ts";
+import {
+  assertEnsembleMsdPowerLaw,
+  assertSameBytesPerSeed,
+  axisSteps,
+  mean,
+  stackTrajectories,
+  variance,
+} from "./_testing.ts";
 
-/** Ensemble MSD |x(t) - x(0)|^2 of `count` trajectories of `length` frames, at lags 1..maxLag. */
-function ensembleMsdOf(
-  count: number,
-  length: number,
-  dim: number,
-  k: number,
-  seed: number,
-  maxLag: number,
-): number[] {
-  const rng = createRng(seed);
-  const msd = new Array<number>(maxLag).fill(0);
-  for (let n = 0; n < count; n++) {
-    const x = brownianMotion(length, rng, { k, dim });
-    for (let lag = 1; lag <= maxLag; lag++) {
-      let sum = 0;
-      for (let axis = 0; axis < dim; axis++) sum += (x[lag * dim + axis] - x[axis]) ** 2;
-      msd[lag - 1] += sum / count;
-    }
-  }
-  return msd;
-}
-
-/** Increments of one axis of a [length, dim] trajectory. */
-function increments(positions: Float64Array, dim: number, axis: number): number[] {
-  const steps: number[] = [];
-  for (let t = 1; t * dim < positions.length; t++) {
-    steps.push(positions[t * dim + axis] - positions[(t - 1) * dim + axis]);
-  }
-  return steps;
-}
-
-function mean(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function variance(values: number[]): number {
-  const m = mean(values);
-  return values.reduce((a, b) => a + (b - m) ** 2, 0) / (values.length - 1);
-}
-
-/**
- * Checks that the ensemble MSD at lags 1..20 is 2 dim K t. Per trajectory |x_t|^2 / (2 dim K t)
- * is chi-square with `dim` degrees of freedom divided by dim (mean 1, variance 2 / dim), so the
- * mean of `count` of them has relative standard deviation sqrt(2 / (dim count)); allow 5 of those.
- */
+/** Checks that the ensemble MSD at lags 1..20 of `count` trajectories is 2 dim K t. */
 function checkEnsembleMsd(count: number, dim: number, k: number, seed: number): void {
-  const msd = ensembleMsdOf(count, 21, dim, k, seed, 20);
-  const tolerance = 5 * Math.sqrt(2 / (dim * count));
-  msd.forEach((value, i) => {
-    const t = i + 1;
-    const ratio = value / (2 * dim * k * t);
-    ok(
-      Math.abs(ratio - 1) < tolerance,
-      `lag ${t}: MSD ${value} / (2 dim K t) = ${ratio}, allowed 1 ± ${tolerance}`,
-    );
-  });
+  const rng = createRng(seed);
+  const all = stackTrajectories(count, 21 * dim, () => brownianMotion(21, rng, { k, dim }));
+  assertEnsembleMsdPowerLaw(ensembleMsd(all, [count, 21, dim], 20), count, { dim, k, alpha: 1 });
 }
 
 Deno.test("brownianMotion() has ensemble MSD 2 dim K t at lags 1..20 within 5 standard deviations (dim 2, K 0.5, n = 4000, seed 3)", () => {
@@ -94,7 +52,7 @@ Deno.test("brownianMotion() has per-axis increment variance 2 K within 5 standar
   const dim = 2;
   const positions = brownianMotion(50_001, createRng(6), { k, dim });
   for (let axis = 0; axis < dim; axis++) {
-    const steps = increments(positions, dim, axis);
+    const steps = axisSteps(positions, dim, axis);
     // Sample variance of n Gaussian values has relative standard deviation sqrt(2 / (n - 1)).
     const tolerance = 5 * Math.sqrt(2 / (steps.length - 1));
     const ratio = variance(steps) / (2 * k);
@@ -109,7 +67,7 @@ Deno.test("brownianMotion() has increments uncorrelated at lag 1, |r| < 5 / sqrt
   const dim = 2;
   const positions = brownianMotion(50_001, createRng(7), { k: 1, dim });
   for (let axis = 0; axis < dim; axis++) {
-    const steps = increments(positions, dim, axis);
+    const steps = axisSteps(positions, dim, axis);
     const a = steps.slice(0, -1);
     const b = steps.slice(1);
     const ma = mean(a);
@@ -131,8 +89,8 @@ Deno.test("brownianMotion() has increments uncorrelated at lag 1, |r| < 5 / sqrt
 
 Deno.test("brownianMotion() has independent axes: cross-correlation of increments |r| < 5 / sqrt(n) (seed 8)", () => {
   const positions = brownianMotion(50_001, createRng(8), { k: 1, dim: 2 });
-  const x = increments(positions, 2, 0);
-  const y = increments(positions, 2, 1);
+  const x = axisSteps(positions, 2, 0);
+  const y = axisSteps(positions, 2, 1);
   const mx = mean(x);
   const my = mean(y);
   let sxy = 0;
@@ -160,10 +118,7 @@ Deno.test("brownianMotion() with length 1 returns only the origin", () => {
 });
 
 Deno.test("brownianMotion() gives the same bytes for the same seed and different ones for another", () => {
-  const bytes = (seed: number) =>
-    new Uint8Array(brownianMotion(200, createRng(seed), { k: 0.3, dim: 2 }).buffer);
-  deepEqual(bytes(42), bytes(42));
-  notDeepEqual(bytes(42), bytes(43));
+  assertSameBytesPerSeed((seed) => brownianMotion(200, createRng(seed), { k: 0.3, dim: 2 }));
 });
 
 Deno.test("brownianMotion() scales with sqrt(K): same seed, K 4 is twice K 1", () => {

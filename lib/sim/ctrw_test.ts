@@ -1,103 +1,15 @@
-import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { createRng, type Rng } from "../rng.ts";
-import { timeAveragedMsd } from "../features/msd.ts";
-import { fitPowerLawLeastSquares } from "../eval/power_law.ts";
 import { continuousTimeRandomWalk } from "./ctrw.ts";
-
-/** The spec's ensemble-MSD lags (andi-models.md §7 row 4). */
-const SPEC_LAGS = [10, 20, 50, 100, 200, 500, 999];
-
-/**
- * Least-squares slope of log ensemble MSD against log lag, with its delta-method standard
- * error: the slope is sum_j c_j log M_j with c_j = (u_j - mean u) / sum (u - mean u)^2,
- * u_j = log lag_j, so Var(slope) ~ sum_jk c_j c_k Cov(S_j, S_k) / (n M_j M_k), where S_j is
- * one trajectory's squared displacement at lag j and M_j its mean over n trajectories.
- */
-function msdExponent(
-  simulate: () => Float64Array,
-  count: number,
-  dim: number,
-  lags: number[],
-): { alpha: number; standardError: number } {
-  const squares = lags.map(() => new Float64Array(count));
-  for (let n = 0; n < count; n++) {
-    const positions = simulate();
-    lags.forEach((lag, j) => {
-      let sum = 0;
-      for (let axis = 0; axis < dim; axis++) {
-        sum += (positions[lag * dim + axis] - positions[axis]) ** 2;
-      }
-      squares[j][n] = sum;
-    });
-  }
-  const means = squares.map((values) => values.reduce((a, b) => a + b, 0) / count);
-  const logLags = lags.map(Math.log);
-  const meanLogLag = logLags.reduce((a, b) => a + b, 0) / lags.length;
-  const spread = logLags.reduce((a, u) => a + (u - meanLogLag) ** 2, 0);
-  const weights = logLags.map((u) => (u - meanLogLag) / spread);
-  const alpha = weights.reduce((a, c, j) => a + c * Math.log(means[j]), 0);
-  let variance = 0;
-  for (let j = 0; j < lags.length; j++) {
-    for (let k = 0; k < lags.length; k++) {
-      let covariance = 0;
-      for (let n = 0; n < count; n++) {
-        covariance += (squares[j][n] - means[j]) * (squares[k][n] - means[k]);
-      }
-      covariance /= count - 1;
-      variance += weights[j] * weights[k] * covariance / (count * means[j] * means[k]);
-    }
-  }
-  return { alpha, standardError: Math.sqrt(variance) };
-}
-
-/**
- * Checks an ensemble-MSD exponent against a value the reference measured on `referenceCount`
- * trajectories and printed to 2 decimals. Both estimates carry sampling error; the reference's
- * standard error is taken as ours scaled by sqrt(count / referenceCount) (same estimator, same
- * law). Allowed: 4 combined standard errors plus 0.005 for the rounding.
- */
-function checkAgainstReference(
-  name: string,
-  estimate: { alpha: number; standardError: number },
-  count: number,
-  reference: number,
-  referenceCount: number,
-): void {
-  const referenceError = estimate.standardError * Math.sqrt(count / referenceCount);
-  const tolerance = 4 * Math.hypot(estimate.standardError, referenceError) + 0.005;
-  ok(
-    Math.abs(estimate.alpha - reference) < tolerance,
-    `${name}: exponent ${estimate.alpha.toFixed(4)} vs reference ${reference}, allowed ± ${
-      tolerance.toFixed(4)
-    } (standard error ${estimate.standardError.toFixed(4)})`,
-  );
-}
-
-/** Per-axis normalisation of andi-models.md §1.3 / resandi.md §2 (steps divided by their std). */
-function normalise(positions: Float64Array, length: number, dim: number): Float64Array {
-  const out = new Float64Array(positions.length);
-  for (let axis = 0; axis < dim; axis++) {
-    let sum = 0;
-    for (let t = 1; t < length; t++) {
-      sum += positions[t * dim + axis] - positions[(t - 1) * dim + axis];
-    }
-    const mean = sum / (length - 1);
-    let squares = 0;
-    for (let t = 1; t < length; t++) {
-      squares += (positions[t * dim + axis] - positions[(t - 1) * dim + axis] - mean) ** 2;
-    }
-    const std = Math.sqrt(squares / (length - 1)) || 1;
-    for (let t = 1; t < length; t++) {
-      const step = positions[t * dim + axis] - positions[(t - 1) * dim + axis];
-      out[t * dim + axis] = out[(t - 1) * dim + axis] + step / std;
-    }
-  }
-  return out;
-}
-
-function quantile(sorted: number[], p: number): number {
-  return sorted[Math.round(p * (sorted.length - 1))];
-}
+import { normalizeDisplacements } from "./normalize.ts";
+import {
+  assertExponentMatchesReference,
+  assertMedianMatchesReference,
+  assertSameBytesPerSeed,
+  ensembleMsdExponent,
+  logSlopeWeights,
+  timeAveragedMsdExponent,
+} from "./_testing.ts";
 
 /** First frame whose position is not the origin (length if the walker never moves). */
 function firstMoveFrame(positions: Float64Array, dim: number): number {
@@ -156,10 +68,7 @@ Deno.test("continuousTimeRandomWalk() has waiting-time tail exponent alpha: log-
   // contained in {w >= k}, so Cov(log P^_k, log P^_l) ~ (1 - P_k) / (n P_k) (delta method).
   const count = 20000;
   const ks = [2, 5, 10, 20, 50, 100, 200, 500];
-  const logKs = ks.map(Math.log);
-  const meanLogK = logKs.reduce((a, b) => a + b, 0) / ks.length;
-  const spread = logKs.reduce((a, u) => a + (u - meanLogK) ** 2, 0);
-  const weights = logKs.map((u) => (u - meanLogK) / spread);
+  const weights = logSlopeWeights(ks);
   const rng = createRng(13);
   for (const alpha of [0.3, 0.8]) {
     const frames = Array.from(
@@ -236,13 +145,11 @@ Deno.test("continuousTimeRandomWalk() matches the reference ensemble-MSD exponen
   const rng = createRng(16);
   const references: [number, number][] = [[0.3, 0.42], [0.6, 0.62], [0.9, 0.8]];
   for (const [alpha, reference] of references) {
-    const estimate = msdExponent(
+    const estimate = ensembleMsdExponent(
       () => continuousTimeRandomWalk(1000, alpha, rng, { dim: 1 }),
       3000,
-      1,
-      SPEC_LAGS,
     );
-    checkAgainstReference(`alpha ${alpha}`, estimate, 3000, reference, 3000);
+    assertExponentMatchesReference(`alpha ${alpha}`, estimate, reference);
   }
 });
 
@@ -253,20 +160,14 @@ Deno.test("continuousTimeRandomWalk() has median time-averaged MSD exponent near
   // sample as (q(0.6) - q(0.4)) / 0.2. Allowed: 4 combined standard errors (ours with n = 1000,
   // the reference's with n = 250) plus 0.005 for the rounding.
   const rng = createRng(17);
-  const lags = Array.from({ length: 20 }, (_, i) => i + 1);
   const slopes: number[] = [];
   while (slopes.length < 1000) {
     const positions = continuousTimeRandomWalk(200, rng.uniformRange(0.1, 0.9), rng);
     if (positions.every((x) => x === 0)) continue;
-    const tamsd = timeAveragedMsd(normalise(positions, 200, 2), [1, 200, 2], 20);
-    slopes.push(fitPowerLawLeastSquares(lags, tamsd, 2).alpha);
+    normalizeDisplacements(positions, 2);
+    slopes.push(timeAveragedMsdExponent(positions, 2, 20));
   }
-  slopes.sort((a, b) => a - b);
-  const inverseDensity = (quantile(slopes, 0.6) - quantile(slopes, 0.4)) / 0.2;
-  const standardError = (n: number) => inverseDensity / (2 * Math.sqrt(n));
-  const tolerance = 4 * Math.hypot(standardError(1000), standardError(250)) + 0.005;
-  const median = quantile(slopes, 0.5);
-  ok(Math.abs(median - 0.91) < tolerance, `median ${median} vs 0.91 ± ${tolerance}`);
+  assertMedianMatchesReference(slopes, 0.91, 250);
 });
 
 Deno.test("continuousTimeRandomWalk() returns length * dim values starting at the origin, defaulting to dim 2", () => {
@@ -292,10 +193,7 @@ Deno.test("continuousTimeRandomWalk() stays finite for tiny alpha, where waiting
 });
 
 Deno.test("continuousTimeRandomWalk() gives the same bytes for the same seed and different ones for another", () => {
-  const bytes = (seed: number) =>
-    new Uint8Array(continuousTimeRandomWalk(1000, 0.7, createRng(seed)).buffer);
-  deepEqual(bytes(42), bytes(42));
-  notDeepEqual(bytes(42), bytes(43));
+  assertSameBytesPerSeed((seed) => continuousTimeRandomWalk(1000, 0.7, createRng(seed)));
 });
 
 Deno.test("continuousTimeRandomWalk() throws when length is not an integer >= 1", () => {

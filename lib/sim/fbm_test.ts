@@ -1,56 +1,24 @@
-import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
-import { fitPowerLawLeastSquares } from "../eval/power_law.ts";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ensembleMsd } from "../features/msd.ts";
 import { createRng } from "../rng.ts";
 import { fgnAutocorrelation } from "./fgn.ts";
 import { fractionalBrownianMotion } from "./fbm.ts";
+import {
+  assertEnsembleMsdPowerLaw,
+  assertMeanNear,
+  assertSameBytesPerSeed,
+  axisSteps,
+  ensembleSimulator,
+  fitSubEnsembles,
+  laggedProductMean,
+} from "./_testing.ts";
 
 const STANDARD_ERRORS = 5;
 
-interface Estimate {
-  mean: number;
-  standardError: number;
-}
-
-function estimate(values: number[]): Estimate {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  return { mean, standardError: Math.sqrt(variance / n) };
-}
-
-function assertNear(
-  value: Estimate,
-  expected: number,
-  what: string,
-  errors = STANDARD_ERRORS,
-): void {
-  const tolerance = errors * value.standardError;
-  ok(
-    Math.abs(value.mean - expected) <= tolerance,
-    `${what}: estimate ${value.mean}, expected ${expected} ± ${tolerance}`,
-  );
-}
-
 /** `count` trajectories of `length` frames, concatenated as [count, length, dim]. */
-function simulate(
-  count: number,
-  length: number,
-  alpha: number,
-  seed: number,
-  options: { dim?: number; k?: number } = {},
-): Float64Array {
-  const dim = options.dim ?? 2;
-  const rng = createRng(seed).stream(`alpha${alpha}`);
-  const all = new Float64Array(count * length * dim);
-  for (let n = 0; n < count; n++) {
-    all.set(fractionalBrownianMotion(length, alpha, rng, options), n * length * dim);
-  }
-  return all;
-}
+const simulate = ensembleSimulator(fractionalBrownianMotion);
 
 const ALPHAS = [0.2, 0.6, 1, 1.4, 1.8];
-const FIT_LAGS = [10, 20, 50, 100, 200, 500, 999];
 
 Deno.test("fractionalBrownianMotion() gives an ensemble MSD exponent and K matching alpha and K within 6 sub-ensemble standard errors for alpha in {0.2, 0.6, 1, 1.4, 1.8} (2-D, T = 1000, K 0.7, n = 800 in 10 sub-ensembles, lags 10..999, seed 7)", () => {
   // Tolerance: the exponent fitted on each of 10 independent sub-ensembles of 80 gives a
@@ -63,17 +31,9 @@ Deno.test("fractionalBrownianMotion() gives an ensemble MSD exponent and K match
   const k = 0.7;
   for (const alpha of ALPHAS) {
     const all = simulate(groups * perGroup, length, alpha, 7, { k });
-    const alphas: number[] = [];
-    const ks: number[] = [];
-    for (let g = 0; g < groups; g++) {
-      const group = all.subarray(g * perGroup * length * dim, (g + 1) * perGroup * length * dim);
-      const msd = ensembleMsd(group, [perGroup, length, dim], length - 1);
-      const fit = fitPowerLawLeastSquares(FIT_LAGS, FIT_LAGS.map((lag) => msd[lag - 1]), dim);
-      alphas.push(fit.alpha);
-      ks.push(fit.k);
-    }
-    assertNear(estimate(alphas), alpha, `alpha ${alpha}, exponent`, 6);
-    assertNear(estimate(ks), k, `alpha ${alpha}, K`, 6);
+    const fits = fitSubEnsembles(all, [groups * perGroup, length, dim], groups);
+    assertMeanNear(fits.map((fit) => fit.alpha), alpha, `alpha ${alpha}, exponent`, 6);
+    assertMeanNear(fits.map((fit) => fit.k), k, `alpha ${alpha}, K`, 6);
   }
 });
 
@@ -87,14 +47,7 @@ Deno.test("fractionalBrownianMotion() has ensemble MSD 2 dim K t^alpha at lags 1
   const k = 0.3;
   for (const alpha of ALPHAS) {
     const msd = ensembleMsd(simulate(count, length, alpha, 8, { k }), [count, length, dim], 999);
-    const tolerance = STANDARD_ERRORS * Math.sqrt(2 / (dim * count));
-    for (const lag of [1, 10, 100, 999]) {
-      const ratio = msd[lag - 1] / (2 * dim * k * lag ** alpha);
-      ok(
-        Math.abs(ratio - 1) < tolerance,
-        `alpha ${alpha}, lag ${lag}: ratio ${ratio} ± ${tolerance}`,
-      );
-    }
+    assertEnsembleMsdPowerLaw(msd, count, { dim, k, alpha }, [1, 10, 100, 999]);
   }
 });
 
@@ -108,28 +61,18 @@ Deno.test("fractionalBrownianMotion() has lag-1 increment autocorrelation 2^(alp
     for (let n = 0; n < count; n++) {
       const base = n * length * dim;
       for (let axis = 0; axis < dim; axis++) {
-        const steps = new Float64Array(length - 1);
-        for (let t = 1; t < length; t++) {
-          steps[t - 1] = all[base + t * dim + axis] - all[base + (t - 1) * dim + axis];
-        }
+        const steps = axisSteps(all.subarray(base, base + length * dim), dim, axis);
         // Known zero mean: no per-trajectory demeaning (it biases large alpha, spec §7.1).
-        const products = [0, 0, 0, 0, 0, 0];
-        for (let lag = 0; lag <= 5; lag++) {
-          for (let t = 0; t + lag < steps.length; t++) products[lag] += steps[t] * steps[t + lag];
-          products[lag] /= steps.length - lag;
-        }
         // Increments have variance 2 K = 2: correlation = product / 2.
-        for (let lag = 0; lag <= 5; lag++) perLag[lag].push(products[lag] / 2);
+        for (let lag = 0; lag <= 5; lag++) {
+          perLag[lag].push(laggedProductMean(steps, steps, steps.length, lag) / 2);
+        }
       }
     }
-    assertNear(estimate(perLag[0]), 1, `alpha ${alpha}, variance / 2K`);
-    assertNear(estimate(perLag[1]), 2 ** (alpha - 1) - 1, `alpha ${alpha}, lag 1`);
+    assertMeanNear(perLag[0], 1, `alpha ${alpha}, variance / 2K`);
+    assertMeanNear(perLag[1], 2 ** (alpha - 1) - 1, `alpha ${alpha}, lag 1`);
     for (let lag = 2; lag <= 5; lag++) {
-      assertNear(
-        estimate(perLag[lag]),
-        fgnAutocorrelation(lag, alpha / 2),
-        `alpha ${alpha}, lag ${lag}`,
-      );
+      assertMeanNear(perLag[lag], fgnAutocorrelation(lag, alpha / 2), `alpha ${alpha}, lag ${lag}`);
     }
   }
 });
@@ -146,18 +89,13 @@ Deno.test("fractionalBrownianMotion() has independent axes: increment cross-corr
   ]];
   const values: number[][] = pairs.map(() => []);
   for (let n = 0; n < count; n++) {
-    const base = n * length * dim;
-    const step = (t: number, axis: number) =>
-      all[base + (t + 1) * dim + axis] - all[base + t * dim + axis];
+    const trajectory = all.subarray(n * length * dim, (n + 1) * length * dim);
+    const steps = [0, 1, 2].map((axis) => axisSteps(trajectory, dim, axis));
     pairs.forEach(([a, b, lag], p) => {
-      let sum = 0;
-      for (let t = 0; t + lag < length - 1; t++) sum += step(t, a) * step(t + lag, b);
-      values[p].push(sum / (length - 1 - lag) / 2);
+      values[p].push(laggedProductMean(steps[a], steps[b], length - 1, lag) / 2);
     });
   }
-  pairs.forEach(([a, b, lag], p) =>
-    assertNear(estimate(values[p]), 0, `axes ${a}-${b}, lag ${lag}`)
-  );
+  pairs.forEach(([a, b, lag], p) => assertMeanNear(values[p], 0, `axes ${a}-${b}, lag ${lag}`));
 });
 
 Deno.test("fractionalBrownianMotion() with K = (T-1)^(-alpha) / 2 reproduces the reference scale: Var x[T-1] = 1 within 5 standard deviations sqrt(2 / n) (1-D, T = 100, n = 2000, seed 11)", () => {
@@ -194,10 +132,9 @@ Deno.test("fractionalBrownianMotion() defaults to dim 2 and K 1, and length 1 gi
 });
 
 Deno.test("fractionalBrownianMotion() gives the same bytes for the same seed and different ones for another", () => {
-  const bytes = (seed: number) =>
-    new Uint8Array(fractionalBrownianMotion(500, 0.35, createRng(seed), { k: 0.3 }).buffer);
-  deepEqual(bytes(42), bytes(42));
-  notDeepEqual(bytes(42), bytes(43));
+  assertSameBytesPerSeed((seed) =>
+    fractionalBrownianMotion(500, 0.35, createRng(seed), { k: 0.3 })
+  );
 });
 
 Deno.test("fractionalBrownianMotion() scales with sqrt(K): same seed, K 4 is twice K 1 within 1e-12, and K 0 stays at the origin", () => {

@@ -6,49 +6,13 @@ import {
   fractionalGaussianNoise,
   fractionalGaussianNoiseAxes,
 } from "./fgn.ts";
+import { assertMeanNear, kolmogorovDistance, laggedProductMean } from "./_testing.ts";
 
 // Statistical checks estimate each quantity as the mean of one statistic per independent
 // series, so the standard error (SE) comes from the spread across series, whatever the
 // correlations inside a series. Tolerances are 5 SE: a correct sampler fails one check with
 // probability about 6e-7.
 const STANDARD_ERRORS = 5;
-
-interface Estimate {
-  mean: number;
-  standardError: number;
-}
-
-function estimate(values: number[]): Estimate {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  return { mean, standardError: Math.sqrt(variance / n) };
-}
-
-function assertNear(value: Estimate, expected: number, what: string): void {
-  const tolerance = STANDARD_ERRORS * value.standardError;
-  ok(
-    Math.abs(value.mean - expected) <= tolerance,
-    `${what}: estimate ${value.mean}, expected ${expected} ± ${tolerance}`,
-  );
-}
-
-/** Mean of x[t] y[t + lag] over t for series at `offset + t * stride` in two arrays. */
-function lagProduct(
-  x: Float64Array,
-  y: Float64Array,
-  length: number,
-  lag: number,
-  stride = 1,
-  offsetX = 0,
-  offsetY = 0,
-): number {
-  let sum = 0;
-  for (let t = 0; t + lag < length; t++) {
-    sum += x[offsetX + t * stride] * y[offsetY + (t + lag) * stride];
-  }
-  return sum / (length - lag);
-}
 
 /** Standard normal CDF through erfc (Numerical Recipes erfcc, relative error < 1.2e-7). */
 function normalCdf(x: number): number {
@@ -97,11 +61,11 @@ Deno.test("fractionalGaussianNoise() has variance (1/n)^(2H) and lag-1..5 autoco
       const noise = fractionalGaussianNoise(length, hurst, rng);
       // Known zero mean: no demeaning, which would bias long-memory estimates (spec §7.1).
       for (let lag = 0; lag <= 5; lag++) {
-        perLag[lag].push(lagProduct(noise, noise, length, lag) / variance);
+        perLag[lag].push(laggedProductMean(noise, noise, length, lag) / variance);
       }
     }
     for (let lag = 0; lag <= 5; lag++) {
-      assertNear(estimate(perLag[lag]), fgnAutocorrelation(lag, hurst), `H ${hurst}, lag ${lag}`);
+      assertMeanNear(perLag[lag], fgnAutocorrelation(lag, hurst), `H ${hurst}, lag ${lag}`);
     }
   }
 });
@@ -115,7 +79,7 @@ Deno.test("fractionalGaussianNoise() sums to an fBm endpoint of variance t^(2H) 
       const total = fractionalGaussianNoise(1000, hurst, rng, { scale }).reduce((a, b) => a + b);
       squares.push(total * total);
     }
-    assertNear(estimate(squares), scale ** (2 * hurst), `H ${hurst}`);
+    assertMeanNear(squares, scale ** (2 * hurst), `H ${hurst}`);
   }
 });
 
@@ -132,9 +96,9 @@ Deno.test("fractionalGaussianNoise() handles the smallest embeddings: n = 1, 2, 
       squares.push(noise[0] ** 2 / variance);
       if (length > 1) products.push(noise[0] * noise[1] / variance);
     }
-    assertNear(estimate(squares), 1, `n ${length}, variance`);
+    assertMeanNear(squares, 1, `n ${length}, variance`);
     if (length > 1) {
-      assertNear(estimate(products), fgnAutocorrelation(1, hurst), `n ${length}, lag 1`);
+      assertMeanNear(products, fgnAutocorrelation(1, hurst), `n ${length}, lag 1`);
     }
   }
 });
@@ -142,12 +106,8 @@ Deno.test("fractionalGaussianNoise() handles the smallest embeddings: n = 1, 2, 
 Deno.test("fractionalGaussianNoise() with H = 0.5 passes a Kolmogorov-Smirnov test against N(0, 1) (10^6 values, D < 1.95 / sqrt(n), the 0.1 % level)", () => {
   const count = 1_000_000;
   // scale = n makes the variance (n / n)^(2H) = 1.
-  const values = fractionalGaussianNoise(count, 0.5, createRng(14), { scale: count }).sort();
-  let distance = 0;
-  for (let i = 0; i < count; i++) {
-    const cdf = normalCdf(values[i]);
-    distance = Math.max(distance, Math.abs(cdf - i / count), Math.abs(cdf - (i + 1) / count));
-  }
+  const values = fractionalGaussianNoise(count, 0.5, createRng(14), { scale: count });
+  const distance = kolmogorovDistance(values, normalCdf);
   const critical = 1.95 / Math.sqrt(count);
   ok(distance < critical, `KS distance ${distance}, critical ${critical}`);
   // The tails come from a separate code path: check their mass, 5 binomial standard errors.
@@ -186,19 +146,19 @@ Deno.test("fractionalGaussianNoiseAxes() gives independent axes, each with varia
     const steps = fractionalGaussianNoiseAxes(length, hurst, dim, rng, { std });
     equal(steps.length, length * dim);
     for (let axis = 0; axis < dim; axis++) {
-      variances[axis].push(lagProduct(steps, steps, length, 0, dim, axis, axis) / std ** 2);
-      lagOnes[axis].push(lagProduct(steps, steps, length, 1, dim, axis, axis) / std ** 2);
+      variances[axis].push(laggedProductMean(steps, steps, length, 0, dim, axis, axis) / std ** 2);
+      lagOnes[axis].push(laggedProductMean(steps, steps, length, 1, dim, axis, axis) / std ** 2);
     }
-    cross["0-1 lag 0"].push(lagProduct(steps, steps, length, 0, dim, 0, 1) / std ** 2);
-    cross["0-1 lag 1"].push(lagProduct(steps, steps, length, 1, dim, 0, 1) / std ** 2);
-    cross["1-0 lag 1"].push(lagProduct(steps, steps, length, 1, dim, 1, 0) / std ** 2);
-    cross["0-2 lag 0"].push(lagProduct(steps, steps, length, 0, dim, 0, 2) / std ** 2);
+    cross["0-1 lag 0"].push(laggedProductMean(steps, steps, length, 0, dim, 0, 1) / std ** 2);
+    cross["0-1 lag 1"].push(laggedProductMean(steps, steps, length, 1, dim, 0, 1) / std ** 2);
+    cross["1-0 lag 1"].push(laggedProductMean(steps, steps, length, 1, dim, 1, 0) / std ** 2);
+    cross["0-2 lag 0"].push(laggedProductMean(steps, steps, length, 0, dim, 0, 2) / std ** 2);
   }
   for (let axis = 0; axis < dim; axis++) {
-    assertNear(estimate(variances[axis]), 1, `axis ${axis} variance`);
-    assertNear(estimate(lagOnes[axis]), fgnAutocorrelation(1, hurst), `axis ${axis} lag 1`);
+    assertMeanNear(variances[axis], 1, `axis ${axis} variance`);
+    assertMeanNear(lagOnes[axis], fgnAutocorrelation(1, hurst), `axis ${axis} lag 1`);
   }
-  for (const [pair, values] of Object.entries(cross)) assertNear(estimate(values), 0, pair);
+  for (const [pair, values] of Object.entries(cross)) assertMeanNear(values, 0, pair);
 });
 
 Deno.test("displacementsFbm() has increment variance 2 K and per-coordinate MSD 2 K tau^alpha at tau = 1, 10, 100 within 5 SE (K 0.5, alpha 0.5, 1, 1.5, 400 series, seed 18)", () => {
@@ -210,16 +170,16 @@ Deno.test("displacementsFbm() has increment variance 2 K and per-coordinate MSD 
     const msd: Record<number, number[]> = { 1: [], 10: [], 100: [] };
     for (let n = 0; n < 400; n++) {
       const steps = displacementsFbm(alpha, k, length, rng);
-      variances.push(lagProduct(steps, steps, length, 0));
+      variances.push(laggedProductMean(steps, steps, length, 0));
       for (const tau of [1, 10, 100]) {
         let sum = 0;
         for (let t = 0; t < tau; t++) sum += steps[t];
         msd[tau].push(sum * sum);
       }
     }
-    assertNear(estimate(variances), 2 * k, `alpha ${alpha}, variance`);
+    assertMeanNear(variances, 2 * k, `alpha ${alpha}, variance`);
     for (const tau of [1, 10, 100]) {
-      assertNear(estimate(msd[tau]), 2 * k * tau ** alpha, `alpha ${alpha}, MSD(${tau})`);
+      assertMeanNear(msd[tau], 2 * k * tau ** alpha, `alpha ${alpha}, MSD(${tau})`);
     }
   }
 });

@@ -1,8 +1,16 @@
-import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { createRng, type Rng } from "../rng.ts";
-import { timeAveragedMsd } from "../features/msd.ts";
-import { fitPowerLawLeastSquares } from "../eval/power_law.ts";
 import { levyWalk } from "./levy_walk.ts";
+import { normalizeDisplacements } from "./normalize.ts";
+import {
+  assertExponentMatchesReference,
+  assertMedianMatchesReference,
+  assertSameBytesPerSeed,
+  dkwBound,
+  ensembleMsdExponent,
+  kolmogorovDistance,
+  timeAveragedMsdExponent,
+} from "./_testing.ts";
 
 /**
  * Number of leading observed steps (steps 1, 2, ... of a 2-D walk) equal to step 1. Steps of one
@@ -37,77 +45,6 @@ function firstRunLengths(alpha: number, count: number, length: number, rng: Rng)
   return Array.from({ length: count }, () => firstRunLength(levyWalk(length, alpha, rng), length));
 }
 
-/** The spec's ensemble-MSD lags (andi-models.md §7 row 4). */
-const SPEC_LAGS = [10, 20, 50, 100, 200, 500, 999];
-
-function mean(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
-  return sum / values.length;
-}
-
-/**
- * Least-squares slope of log ensemble MSD against log lag with its delta-method standard error:
- * the slope is sum_j c_j log M_j with c_j = (u_j - mean u) / sum (u - mean u)^2, u_j = log lag_j,
- * so Var(slope) ~ sum_jk c_j c_k Cov(S_j, S_k) / (n M_j M_k), where S_j is one trajectory's
- * squared displacement at lag j and M_j its mean over n trajectories.
- */
-function msdExponent(
-  simulate: () => Float64Array,
-  count: number,
-  lags: number[],
-): { alpha: number; standardError: number } {
-  const squares = lags.map(() => new Float64Array(count));
-  for (let n = 0; n < count; n++) {
-    const positions = simulate();
-    lags.forEach((lag, j) => squares[j][n] = (positions[lag] - positions[0]) ** 2);
-  }
-  const means = squares.map(mean);
-  const logLags = lags.map(Math.log);
-  const meanLogLag = mean(logLags);
-  const spread = logLags.reduce((a, u) => a + (u - meanLogLag) ** 2, 0);
-  const weights = logLags.map((u) => (u - meanLogLag) / spread);
-  const alpha = weights.reduce((a, c, j) => a + c * Math.log(means[j]), 0);
-  let variance = 0;
-  for (let j = 0; j < lags.length; j++) {
-    for (let k = 0; k < lags.length; k++) {
-      let covariance = 0;
-      for (let n = 0; n < count; n++) {
-        covariance += (squares[j][n] - means[j]) * (squares[k][n] - means[k]);
-      }
-      covariance /= count - 1;
-      variance += weights[j] * weights[k] * covariance / (count * means[j] * means[k]);
-    }
-  }
-  return { alpha, standardError: Math.sqrt(variance) };
-}
-
-/**
- * Per-axis normalisation of andi-models.md §1.3 / resandi.md §2, or null for a single-flight
- * axis whose step std is round-off (std <= 1e-9 max |step|, andi-models.md §9).
- */
-function normalise(positions: Float64Array, length: number, dim: number): Float64Array | null {
-  const out = new Float64Array(positions.length);
-  for (let axis = 0; axis < dim; axis++) {
-    const steps = new Float64Array(length - 1);
-    for (let t = 1; t < length; t++) {
-      steps[t - 1] = positions[t * dim + axis] - positions[(t - 1) * dim + axis];
-    }
-    const m = mean(steps);
-    const std = Math.sqrt(steps.reduce((a, s) => a + (s - m) ** 2, 0) / steps.length);
-    const largest = steps.reduce((a, s) => Math.max(a, Math.abs(s)), 0);
-    if (std <= 1e-9 * largest) return null;
-    for (let t = 1; t < length; t++) {
-      out[t * dim + axis] = out[(t - 1) * dim + axis] + steps[t - 1] / std;
-    }
-  }
-  return out;
-}
-
-function quantile(sorted: number[], p: number): number {
-  return sorted[Math.round(p * (sorted.length - 1))];
-}
-
 Deno.test("levyWalk() moves at one constant speed: every step has the length of step 1 within 1e-9 v (1-D and 2-D, 600 trajectories, seed 31)", () => {
   const rng = createRng(31);
   for (const dim of [1, 2]) {
@@ -136,12 +73,9 @@ Deno.test("levyWalk() draws the speed from U(0, 10) (KS, DKW bound at 1e-4; n = 
   const speeds = Array.from({ length: count }, () => {
     const positions = levyWalk(2, 1.5, rng);
     return Math.hypot(positions[2], positions[3]);
-  }).sort((a, b) => a - b);
-  let distance = 0;
-  speeds.forEach((v, i) => {
-    distance = Math.max(distance, Math.abs(v / 10 - i / count), Math.abs(v / 10 - (i + 1) / count));
   });
-  const bound = Math.sqrt(Math.log(2e4) / (2 * count));
+  const distance = kolmogorovDistance(speeds, (v) => v / 10);
+  const bound = dkwBound(count);
   ok(distance < bound, `KS distance ${distance}, bound ${bound}`);
 });
 
@@ -221,12 +155,8 @@ Deno.test("levyWalk() matches the reference ensemble-MSD exponents 1.32, 1.48, 1
   const rng = createRng(36);
   const references: [number, number][] = [[1.2, 1.32], [1.5, 1.48], [1.8, 1.7]];
   for (const [alpha, reference] of references) {
-    const estimate = msdExponent(() => levyWalk(1000, alpha, rng, { dim: 1 }), 1500, SPEC_LAGS);
-    const tolerance = 4 * Math.SQRT2 * estimate.standardError + 0.005;
-    ok(
-      Math.abs(estimate.alpha - reference) < tolerance,
-      `alpha ${alpha}: exponent ${estimate.alpha} vs reference ${reference} ± ${tolerance}`,
-    );
+    const estimate = ensembleMsdExponent(() => levyWalk(1000, alpha, rng, { dim: 1 }), 1500);
+    assertExponentMatchesReference(`alpha ${alpha}`, estimate, reference);
   }
 });
 
@@ -236,20 +166,13 @@ Deno.test("levyWalk() has median time-averaged MSD exponent 1.56 like the refere
   // (q(0.6) - q(0.4)) / 0.2. Allowed: 4 combined standard errors (ours with n = 1000, the
   // reference's with n = 250) plus 0.005 for the rounding. Single-flight walks are redrawn.
   const rng = createRng(37);
-  const lags = Array.from({ length: 20 }, (_, i) => i + 1);
   const slopes: number[] = [];
   while (slopes.length < 1000) {
-    const normalised = normalise(levyWalk(200, rng.uniformRange(1.1, 1.9), rng), 200, 2);
-    if (normalised === null) continue;
-    const tamsd = timeAveragedMsd(normalised, [1, 200, 2], 20);
-    slopes.push(fitPowerLawLeastSquares(lags, tamsd, 2).alpha);
+    const positions = levyWalk(200, rng.uniformRange(1.1, 1.9), rng);
+    if (!normalizeDisplacements(positions, 2)) continue;
+    slopes.push(timeAveragedMsdExponent(positions, 2, 20));
   }
-  slopes.sort((a, b) => a - b);
-  const inverseDensity = (quantile(slopes, 0.6) - quantile(slopes, 0.4)) / 0.2;
-  const standardError = (n: number) => inverseDensity / (2 * Math.sqrt(n));
-  const tolerance = 4 * Math.hypot(standardError(1000), standardError(250)) + 0.005;
-  const median = quantile(slopes, 0.5);
-  ok(Math.abs(median - 1.56) < tolerance, `median ${median} vs 1.56 ± ${tolerance}`);
+  assertMedianMatchesReference(slopes, 1.56, 250);
 });
 
 Deno.test("levyWalk() returns length * dim finite values starting at the origin, defaulting to dim 2", () => {
@@ -267,9 +190,7 @@ Deno.test("levyWalk() returns length * dim finite values starting at the origin,
 });
 
 Deno.test("levyWalk() gives the same bytes for the same seed and different ones for another", () => {
-  const bytes = (seed: number) => new Uint8Array(levyWalk(1000, 1.6, createRng(seed)).buffer);
-  deepEqual(bytes(42), bytes(42));
-  notDeepEqual(bytes(42), bytes(43));
+  assertSameBytesPerSeed((seed) => levyWalk(1000, 1.6, createRng(seed)));
 });
 
 Deno.test("levyWalk() throws when length is not an integer >= 1", () => {

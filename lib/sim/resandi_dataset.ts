@@ -14,13 +14,8 @@
  */
 
 import type { Rng } from "../rng.ts";
-import { annealedTransientTimeModel } from "./attm.ts";
-import { brownianMotion } from "./brownian.ts";
-import { continuousTimeRandomWalk } from "./ctrw.ts";
-import { fractionalBrownianMotion } from "./fbm.ts";
-import { levyWalk } from "./levy_walk.ts";
 import { addLocalizationNoise, normalizeDisplacements } from "./normalize.ts";
-import { scaledBrownianMotion } from "./sbm.ts";
+import { simulateTheoryModel, type TheoryModel } from "./theory_models.ts";
 
 /** Class names in label order (the label is the index). */
 export const RESANDI_CLASSES = [
@@ -67,17 +62,15 @@ export interface ResandiTrajectory {
   length: number;
 }
 
-type ClassGenerator = (length: number, alpha: number, rng: Rng) => Float64Array;
-
-const GENERATORS: Record<ResandiClass, ClassGenerator> = {
-  SubATTM: (length, alpha, rng) => annealedTransientTimeModel(length, alpha, rng, { dim: 2 }),
-  SubCTRW: (length, alpha, rng) => continuousTimeRandomWalk(length, alpha, rng, { dim: 2 }),
-  SubFBM: (length, alpha, rng) => fractionalBrownianMotion(length, alpha, rng, { dim: 2 }),
-  SubSBM: (length, alpha, rng) => scaledBrownianMotion(length, alpha, rng, { dim: 2 }),
-  SupFBM: (length, alpha, rng) => fractionalBrownianMotion(length, alpha, rng, { dim: 2 }),
-  SupLW: (length, alpha, rng) => levyWalk(length, alpha, rng, { dim: 2 }),
-  SupSBM: (length, alpha, rng) => scaledBrownianMotion(length, alpha, rng, { dim: 2 }),
-  BM: (length, _alpha, rng) => brownianMotion(length, rng, { dim: 2 }),
+const CLASS_MODELS: Record<ResandiClass, TheoryModel> = {
+  SubATTM: "attm",
+  SubCTRW: "ctrw",
+  SubFBM: "fbm",
+  SubSBM: "sbm",
+  SupFBM: "fbm",
+  SupLW: "lw",
+  SupSBM: "sbm",
+  BM: "bm",
 };
 
 // A degenerate draw is rare (probability about T^-alpha for CTRW); many in a row means a bug.
@@ -147,32 +140,32 @@ export function* resandiTrajectories(
     const alphas = className === "BM" ? null : className.startsWith("Sub") ? subAlphas : supAlphas;
     for (let i = 0; i < perClass; i++) {
       const alpha = alphas ? alphas[i] : 1;
-      const positions = drawRegular(
-        GENERATORS[className],
-        lengths[i],
-        alpha,
-        classStream,
-        className,
-      );
+      const positions = drawNormalized(CLASS_MODELS[className], lengths[i], alpha, classStream);
       addLocalizationNoise(positions, noiseStd, noiseStream);
       yield { positions, label, className, alpha, length: lengths[i] };
     }
   }
 }
 
-function drawRegular(
-  generate: ClassGenerator,
+/**
+ * Draws a trajectory of a theory model and normalises it, redrawing degenerate ones (all-zero
+ * CTRW, single-flight Lévy walk).
+ *
+ * @throws {Error} when {@linkcode MAX_REDRAWS} draws in a row were degenerate
+ */
+export function drawNormalized(
+  model: TheoryModel,
   length: number,
   alpha: number,
   rng: Rng,
-  className: string,
+  dim = 2,
 ): Float64Array {
   for (let attempt = 0; attempt < MAX_REDRAWS; attempt++) {
-    const positions = generate(length, alpha, rng);
-    if (normalizeDisplacements(positions, 2)) return positions;
+    const positions = simulateTheoryModel(model, length, alpha, rng, dim);
+    if (normalizeDisplacements(positions, dim)) return positions;
   }
   throw new Error(
-    `Cannot build ResAnDi dataset: ${className} with alpha ${alpha} and length ${length} was degenerate ${MAX_REDRAWS} times in a row`,
+    `Cannot simulate ${model}: alpha ${alpha} and length ${length} was degenerate ${MAX_REDRAWS} times in a row`,
   );
 }
 

@@ -1,51 +1,20 @@
-import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { fitPowerLawLeastSquares } from "../eval/power_law.ts";
 import { ensembleMsd } from "../features/msd.ts";
 import { createRng } from "../rng.ts";
 import { scaledBrownianMotion } from "./sbm.ts";
+import {
+  assertMeanNear,
+  assertSameBytesPerSeed,
+  ensembleSimulator,
+  fitSubEnsembles,
+  SPEC_MSD_LAGS,
+} from "./_testing.ts";
 
 const STANDARD_ERRORS = 5;
 
-interface Estimate {
-  mean: number;
-  standardError: number;
-}
-
-function estimate(values: number[]): Estimate {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  return { mean, standardError: Math.sqrt(variance / n) };
-}
-
-function assertNear(
-  value: Estimate,
-  expected: number,
-  what: string,
-  errors = STANDARD_ERRORS,
-): void {
-  const tolerance = errors * value.standardError;
-  ok(
-    Math.abs(value.mean - expected) <= tolerance,
-    `${what}: estimate ${value.mean}, expected ${expected} ± ${tolerance}`,
-  );
-}
-
-function simulate(
-  count: number,
-  length: number,
-  alpha: number,
-  seed: number,
-  options: { dim?: number; sigma?: number } = {},
-): Float64Array {
-  const dim = options.dim ?? 2;
-  const rng = createRng(seed).stream(`alpha${alpha}`);
-  const all = new Float64Array(count * length * dim);
-  for (let n = 0; n < count; n++) {
-    all.set(scaledBrownianMotion(length, alpha, rng, options), n * length * dim);
-  }
-  return all;
-}
+/** `count` trajectories of `length` frames, concatenated as [count, length, dim]. */
+const simulate = ensembleSimulator(scaledBrownianMotion);
 
 Deno.test("scaledBrownianMotion() has Var x[t] = sigma^2 ((t + 1)^alpha - 1) at t = 1, 10, 100 within 5 standard deviations sqrt(2 / (dim n)) (alpha 0.5, 1.5, sigma 1 and 2, 2-D, n = 20000, seed 3)", () => {
   // x[t] is Gaussian with independent axes, so x[t]^2 / Var is chi-square with 1 degree of
@@ -84,10 +53,8 @@ Deno.test("scaledBrownianMotion() has independent steps with Var(step t) = (t + 
       for (let t = 1; t + 1 < length; t++) sum += normalised(t) * normalised(t + 1);
       lagOne.push(sum / (length - 2));
     }
-    for (const t of [1, 50, 199]) {
-      assertNear(estimate(variances[t]), 1, `alpha ${alpha}, step ${t}`);
-    }
-    assertNear(estimate(lagOne), 0, `alpha ${alpha}, lag-1 correlation`);
+    for (const t of [1, 50, 199]) assertMeanNear(variances[t], 1, `alpha ${alpha}, step ${t}`);
+    assertMeanNear(lagOne, 0, `alpha ${alpha}, lag-1 correlation`);
   }
 });
 
@@ -96,7 +63,7 @@ Deno.test("scaledBrownianMotion() gives the reference's ensemble MSD exponent, t
   // variance profile over these lags is checked first, then the simulation against it. The
   // tolerance is 6 standard errors of the mean of 10 independent sub-ensemble fits (Student's
   // t with 9 degrees of freedom, two-sided 1e-4).
-  const lags = [10, 20, 50, 100, 200, 500, 999];
+  const lags = SPEC_MSD_LAGS;
   const groups = 10;
   const perGroup = 100;
   const length = 1000;
@@ -107,13 +74,8 @@ Deno.test("scaledBrownianMotion() gives the reference's ensemble MSD exponent, t
       `alpha ${alpha}: theory ${theory}, reference ${measured}`,
     );
     const all = simulate(groups * perGroup, length, alpha, 5, { dim: 1 });
-    const slopes: number[] = [];
-    for (let g = 0; g < groups; g++) {
-      const group = all.subarray(g * perGroup * length, (g + 1) * perGroup * length);
-      const msd = ensembleMsd(group, [perGroup, length, 1], length - 1);
-      slopes.push(fitPowerLawLeastSquares(lags, lags.map((lag) => msd[lag - 1]), 1).alpha);
-    }
-    assertNear(estimate(slopes), theory, `alpha ${alpha}`, 6);
+    const fits = fitSubEnsembles(all, [groups * perGroup, length, 1], groups, lags);
+    assertMeanNear(fits.map((fit) => fit.alpha), theory, `alpha ${alpha}`, 6);
   }
 });
 
@@ -139,10 +101,7 @@ Deno.test("scaledBrownianMotion() scales exactly with sigma (sigma 2 doubles eve
 });
 
 Deno.test("scaledBrownianMotion() gives the same bytes for the same seed and different ones for another", () => {
-  const bytes = (seed: number) =>
-    new Uint8Array(scaledBrownianMotion(300, 1.3, createRng(seed)).buffer);
-  deepEqual(bytes(42), bytes(42));
-  notDeepEqual(bytes(42), bytes(43));
+  assertSameBytesPerSeed((seed) => scaledBrownianMotion(300, 1.3, createRng(seed)));
 });
 
 Deno.test("scaledBrownianMotion() throws when length, alpha, dim or sigma is out of range", () => {

@@ -1,10 +1,12 @@
 /**
- * Checks shared by the tests of the phenomenological simulators (not part of the API).
+ * Checks shared by the tests of the phenomenological simulators (not part of the API); the
+ * statistics shared with the other simulator tests are in `../_testing.ts`.
  *
  * @module
  */
 
 import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
+import { asBytes } from "../_testing.ts";
 import type { PhenomTrajectories } from "./labels.ts";
 
 /** Frames t >= 1 of trajectory n where alpha, K or the state code differ from frame t-1. */
@@ -66,9 +68,7 @@ export function assertInBox(positions: Float64Array, boxSize: number): void {
 
 /** Every output array as bytes, for same-seed comparisons. */
 function bytesOf(out: PhenomTrajectories): Uint8Array[] {
-  return [out.positions, out.alphas, out.ks, out.states, out.stateNumbers].map((array) =>
-    new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
-  );
+  return [out.positions, out.alphas, out.ks, out.states, out.stateNumbers].map(asBytes);
 }
 
 /** Asserts that `simulate(seed)` gives identical bytes for one seed and different for another. */
@@ -118,19 +118,4 @@ export function completeDwells(
     }
   }
   return dwells;
-}
-
-/** Mean of the values. */
-export function mean(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
-  return sum / values.length;
-}
-
-/** Sample variance (n - 1 denominator). */
-export function variance(values: ArrayLike<number>): number {
-  const m = mean(values);
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += (values[i] - m) ** 2;
-  return sum / (values.length - 1);
 }

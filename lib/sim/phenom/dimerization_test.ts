@@ -1,5 +1,6 @@
 import { equal, ok, throws } from "node:assert/strict";
 import { createRng } from "../../rng.ts";
+import { mean } from "../_testing.ts";
 import {
   dimerization,
   type DimerizationOptions,
@@ -11,7 +12,6 @@ import {
   assertLabelsFollowStates,
   assertSeedDeterminism,
   completeDwells,
-  mean,
 } from "./_testing.ts";
 
 /** Crowded particles (200 in a 40 px box, reach 2r = 2 px) that bind and split often. */

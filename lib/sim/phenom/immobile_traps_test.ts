@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { createRng } from "../../rng.ts";
 import { ensembleMsd } from "../../features/msd.ts";
+import { mean } from "../_testing.ts";
 import {
   immobileTraps,
   type ImmobileTrapsOptions,
@@ -12,7 +13,6 @@ import {
   assertLabelsFollowStates,
   assertSeedDeterminism,
   completeDwells,
-  mean,
 } from "./_testing.ts";
 
 /** A crowded setting where particles are trapped often: 40 traps of radius 1 in a 20 px box. */

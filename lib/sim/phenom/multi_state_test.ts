@@ -1,5 +1,6 @@
 import { equal, ok, throws } from "node:assert/strict";
 import { createRng } from "../../rng.ts";
+import { mean, variance } from "../_testing.ts";
 import { multiState, type MultiStateOptions } from "./multi_state.ts";
 import {
   assertFrequency,
@@ -7,8 +8,6 @@ import {
   assertLabelsFollowStates,
   assertSeedDeterminism,
   completeDwells,
-  mean,
-  variance,
 } from "./_testing.ts";
 
 Deno.test("multiState() switches out of each state with frequency 1 - M_ii and into j with M_ij, within 5 binomial standard errors (3 states, n = 300, seed 1)", () => {

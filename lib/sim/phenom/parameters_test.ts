@@ -1,5 +1,6 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { createRng } from "../../rng.ts";
+import { kolmogorovDistance } from "../_testing.ts";
 import {
   checkParameterDistribution,
   type ParameterDistribution,
@@ -45,21 +46,6 @@ function truncatedNormalCdf(
   };
 }
 
-/** Kolmogorov-Smirnov distance between a sample and a CDF. */
-function ksDistance(sample: number[], cdf: (x: number) => number): number {
-  const sorted = [...sample].sort((a, b) => a - b);
-  let distance = 0;
-  sorted.forEach((x, i) => {
-    const f = cdf(x);
-    distance = Math.max(
-      distance,
-      Math.abs(f - i / sorted.length),
-      Math.abs((i + 1) / sorted.length - f),
-    );
-  });
-  return distance;
-}
-
 const cases: [string, ParameterKind, [number, number], [number, number]][] = [
   ["alpha near the upper bound (normal proposals)", "alpha", [1.95, 0.01], [0, 1.999]],
   ["alpha with a wide spread (uniform proposals around the mean)", "alpha", [1, 4], [0, 1.999]],
@@ -79,7 +65,7 @@ for (const [name, kind, [mean, variance], [low, high]] of cases) {
     ok(sample.every((x) => x >= low && x <= high), "all draws inside the bounds");
     const cdf = truncatedNormalCdf(mean, Math.sqrt(variance), low, high);
     // 1.95 / sqrt(n) is the asymptotic 0.1 % critical value of the KS statistic.
-    const distance = ksDistance(sample, cdf);
+    const distance = kolmogorovDistance(sample, cdf);
     ok(distance < 1.95 / Math.sqrt(sample.length), `KS distance ${distance}`);
   });
 }

@@ -2,27 +2,15 @@ import { equal, ok, throws } from "node:assert/strict";
 import { createRng } from "../../rng.ts";
 import { ensembleMsd } from "../../features/msd.ts";
 import { singleState, type SingleStateOptions } from "./single_state.ts";
-import { assertInBox, assertSeedDeterminism, mean } from "./_testing.ts";
+import { assertEnsembleMsdPowerLaw, mean } from "../_testing.ts";
+import { assertInBox, assertSeedDeterminism } from "./_testing.ts";
 
-/**
- * Checks the ensemble MSD 2 dim K t^alpha at lags 1..maxLag. Per trajectory
- * |x_t - x_0|^2 / (2 dim K t^alpha) is a chi-square with dim degrees of freedom over dim
- * (mean 1, variance 2 / dim), so the mean over `count` trajectories has standard error
- * sqrt(2 / (dim count)); each lag is allowed 5 of them.
- */
+/** Checks the ensemble MSD 2 dim K t^alpha at lags 1..32 of `count` trajectories. */
 function checkMsd(alpha: number, k: number, dim: number, count: number, seed: number): void {
   const length = 33;
   const out = singleState(count, length, createRng(seed), { alphas: alpha, ks: k, dim });
   const msd = ensembleMsd(out.positions, [count, length, dim], length - 1);
-  const tolerance = 5 * Math.sqrt(2 / (dim * count));
-  msd.forEach((value, i) => {
-    const t = i + 1;
-    const ratio = value / (2 * dim * k * t ** alpha);
-    ok(
-      Math.abs(ratio - 1) < tolerance,
-      `lag ${t}: MSD / (2 dim K t^alpha) = ${ratio} ± ${tolerance}`,
-    );
-  });
+  assertEnsembleMsdPowerLaw(msd, count, { dim, k, alpha });
 }
 
 Deno.test("singleState() has ensemble MSD 4 K t^alpha at lags 1..32 within 5 standard errors (alpha 0.6, K 0.5, n = 4000, seed 1)", () => {
