@@ -6,26 +6,13 @@ import {
   fractionalGaussianNoise,
   fractionalGaussianNoiseAxes,
 } from "./fgn.ts";
-import { assertMeanNear, kolmogorovDistance, laggedProductMean } from "./_testing.ts";
+import { assertMeanNear, kolmogorovDistance, laggedProductMean, normalCdf } from "./_testing.ts";
 
 // Statistical checks estimate each quantity as the mean of one statistic per independent
 // series, so the standard error (SE) comes from the spread across series, whatever the
 // correlations inside a series. Tolerances are 5 SE: a correct sampler fails one check with
 // probability about 6e-7.
 const STANDARD_ERRORS = 5;
-
-/** Standard normal CDF through erfc (Numerical Recipes erfcc, relative error < 1.2e-7). */
-function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * z);
-  const poly = -z * z - 1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
-                        t *
-                          (-1.13520398 +
-                            t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  const erfc = t * Math.exp(poly);
-  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
-}
 
 Deno.test("fgnAutocorrelation() gives 1 at lag 0, 2^(2H-1) - 1 at lag 1, 0 for H = 0.5, and is even", () => {
   for (const hurst of [0.1, 0.3, 0.5, 0.7, 0.9]) {
