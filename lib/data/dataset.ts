@@ -44,6 +44,7 @@
  * @module
  */
 
+import { pathExists } from "../io/path_exists.ts";
 import { join } from "node:path";
 import { encodeNpy } from "../io/npy.ts";
 import { npyHeader } from "./_npy_header.ts";
@@ -200,10 +201,10 @@ export async function openDatasetWriter(
       }" is set by the writer; rename it (for example "source_${reserved[0]}")`,
     );
   }
-  const created = !(await exists(directory));
+  const created = !(await pathExists(directory));
   await Deno.mkdir(directory, { recursive: true });
   for (const name of Object.values(DATASET_FILES)) {
-    if (await exists(join(directory, name))) {
+    if (await pathExists(join(directory, name))) {
       throw new Error(
         `Cannot open ${where}: it already holds ${name}; write into an empty directory or delete the old dataset`,
       );
@@ -481,16 +482,6 @@ async function removePartials(directory: string, created: boolean): Promise<void
   }
   // Not recursive: a directory that somehow holds other files stays.
   if (created) await Deno.remove(directory).catch(() => {});
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

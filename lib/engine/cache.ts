@@ -18,6 +18,7 @@
 
 import { join, relative } from "node:path";
 import { canonicalJson, sha256 } from "./_hash.ts";
+import { pathExists } from "../io/path_exists.ts";
 import type { CodeFingerprint } from "./fingerprint.ts";
 import type { ParamValue } from "./params.ts";
 
@@ -154,7 +155,7 @@ export async function commitArtefact(
   const { hash, bytes, files } = await hashDirectory(staging);
   const target = objectPath(state, hash);
   await Deno.mkdir(join(target, ".."), { recursive: true });
-  if (await exists(target)) {
+  if (await pathExists(target)) {
     await Deno.remove(staging, { recursive: true });
   } else {
     await makeReadOnly(staging);
@@ -221,7 +222,9 @@ export async function readStepRecord(state: string, key: string): Promise<Record
     return { status: "corrupt", problem: `record ${path} does not describe key ${key}` };
   }
   for (const [name, artefact] of Object.entries(record.outputs)) {
-    if (typeof artefact?.hash !== "string" || !(await exists(objectPath(state, artefact.hash)))) {
+    if (
+      typeof artefact?.hash !== "string" || !(await pathExists(objectPath(state, artefact.hash)))
+    ) {
       return { status: "corrupt", problem: `artefact "${name}" (${artefact?.hash}) is gone` };
     }
   }
@@ -328,15 +331,4 @@ async function readDirSafe(path: string): Promise<string[]> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return names.sort();
-}
-
-/** True when the path exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }

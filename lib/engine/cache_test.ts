@@ -1,11 +1,11 @@
 import { deepEqual, equal, match, notEqual, ok, rejects } from "node:assert/strict";
+import { pathExists } from "../io/path_exists.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   type ArtefactRecord,
   collectGarbage,
   commitArtefact,
-  exists,
   hashDirectory,
   objectPath,
   readStepRecord,
@@ -186,10 +186,10 @@ Deno.test("commitArtefact() moves staging into objects/<2 chars>/<hash> and make
     const expected = await hashDirectory(staging);
     const artefact = await commitArtefact(state, staging, "dataset");
     deepEqual(artefact, { hash: expected.hash, kind: "dataset", bytes: 18, files: 4 });
-    equal(await exists(staging), false, "staging is gone");
+    equal(await pathExists(staging), false, "staging is gone");
     const target = objectPath(state, artefact.hash);
     equal(target, join(state, "objects", artefact.hash.slice(0, 2), artefact.hash));
-    ok(await exists(target), "object exists");
+    ok(await pathExists(target), "object exists");
     // The content is intact and still hashes to its name.
     equal(await Deno.readTextFile(join(target, "sub", "deep", "c.json")), '{"c":3}');
     equal((await hashDirectory(target)).hash, artefact.hash);
@@ -207,7 +207,7 @@ Deno.test("commitArtefact() of identical content twice keeps one object and remo
     const first = await commitFiles(state, "first", TREE);
     const second = await commitFiles(state, "second", [...TREE].reverse());
     deepEqual(second, first);
-    equal(await exists(join(state, "tmp", "second")), false, "second staging is gone");
+    equal(await pathExists(join(state, "tmp", "second")), false, "second staging is gone");
     deepEqual(await listNames(join(state, "objects")), [first.hash.slice(0, 2)]);
     deepEqual(await listNames(join(state, "objects", first.hash.slice(0, 2))), [first.hash]);
     deepEqual(await listNames(join(state, "tmp")), []);
@@ -219,8 +219,8 @@ Deno.test("commitArtefact() of different content makes two objects", async () =>
     const a = await commitFiles(state, "a", [["x.txt", "one"]]);
     const b = await commitFiles(state, "b", [["x.txt", "two"]]);
     notEqual(a.hash, b.hash);
-    ok(await exists(objectPath(state, a.hash)));
-    ok(await exists(objectPath(state, b.hash)));
+    ok(await pathExists(objectPath(state, a.hash)));
+    ok(await pathExists(objectPath(state, b.hash)));
   });
 });
 
@@ -378,10 +378,10 @@ Deno.test("collectGarbage() dry run lists unreferenced records, objects and work
     deepEqual(report, f.expected);
     equal(report.bytes, 8 + 6 + 2);
     for (const artefact of [f.shared, f.keptOnly, f.dropOnly, f.orphan]) {
-      ok(await exists(objectPath(state, artefact.hash)), `object ${artefact.hash} kept`);
+      ok(await pathExists(objectPath(state, artefact.hash)), `object ${artefact.hash} kept`);
     }
     equal((await readStepRecord(state, f.drop)).status, "hit");
-    ok(await exists(join(state, "work", f.drop)));
+    ok(await pathExists(join(state, "work", f.drop)));
   });
 });
 
@@ -391,13 +391,13 @@ Deno.test("collectGarbage() deletes unreferenced records, objects and work dirs 
     deepEqual(await collectGarbage(state, new Set([f.keep])), f.expected);
     // Gone.
     deepEqual(await readStepRecord(state, f.drop), { status: "missing" });
-    equal(await exists(objectPath(state, f.dropOnly.hash)), false);
-    equal(await exists(objectPath(state, f.orphan.hash)), false);
-    equal(await exists(join(state, "work", f.drop)), false);
+    equal(await pathExists(objectPath(state, f.dropOnly.hash)), false);
+    equal(await pathExists(objectPath(state, f.orphan.hash)), false);
+    equal(await pathExists(join(state, "work", f.drop)), false);
     // Kept, including the object the dropped record shared with the kept one.
     equal((await readStepRecord(state, f.keep)).status, "hit");
-    ok(await exists(objectPath(state, f.shared.hash)));
-    ok(await exists(objectPath(state, f.keptOnly.hash)));
+    ok(await pathExists(objectPath(state, f.shared.hash)));
+    ok(await pathExists(objectPath(state, f.keptOnly.hash)));
     equal(await Deno.readTextFile(join(state, "work", f.keep, "checkpoint.bin")), "k");
     // A second pass finds nothing more.
     deepEqual(await collectGarbage(state, new Set([f.keep])), {
@@ -417,7 +417,7 @@ Deno.test("collectGarbage() with no kept keys empties the store", async () => {
     equal(report.objects.length, 4);
     deepEqual(report.work, [f.drop, f.keep].sort().map((key) => join("work", key)));
     for (const artefact of [f.shared, f.keptOnly, f.dropOnly, f.orphan]) {
-      equal(await exists(objectPath(state, artefact.hash)), false);
+      equal(await pathExists(objectPath(state, artefact.hash)), false);
     }
   });
 });
@@ -432,7 +432,7 @@ Deno.test("collectGarbage() deletes a kept key's record when its artefacts are g
     // Its record no longer protects the shared object.
     ok(report.objects.includes(join("objects", f.shared.hash.slice(0, 2), f.shared.hash)));
     // The work directory of a kept key stays: the key is still wanted.
-    ok(await exists(join(state, "work", f.keep)));
+    ok(await pathExists(join(state, "work", f.keep)));
   });
 });
 

@@ -7,12 +7,12 @@
 
 import { join } from "node:path";
 import { createRng } from "../rng.ts";
+import { pathExists } from "../io/path_exists.ts";
 import { recordMetrics } from "../store/runs.ts";
 import {
   type ArtefactRecord,
   cachePaths,
   commitArtefact,
-  exists,
   type MetricRecord,
   objectPath,
   type StepIdentity,
@@ -185,7 +185,7 @@ async function copyTree(source: string, target: string): Promise<void> {
       await Deno.mkdir(to, { recursive: true });
       await copyTree(from, to);
     } else {
-      if (await exists(to)) await Deno.remove(to);
+      if (await pathExists(to)) await Deno.remove(to);
       await Deno.copyFile(from, to);
       if (Deno.build.os !== "windows") await Deno.chmod(to, 0o644);
     }

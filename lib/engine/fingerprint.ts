@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { sha256 } from "./_hash.ts";
+import { pathExists } from "../io/path_exists.ts";
 
 /** The code a task runs: local files with their hashes, and external packages. */
 export interface CodeFingerprint {
@@ -48,7 +49,7 @@ export async function fingerprintModules(
     );
     const args = ["info", "--json"];
     const config = `${root}/deno.json`;
-    if (await exists(config)) args.push("--config", config);
+    if (await pathExists(config)) args.push("--config", config);
     args.push(entry);
     const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args,
@@ -115,13 +116,4 @@ function closure(
 function displayPath(root: string, path: string): string {
   const inside = relative(root, path);
   return inside.startsWith("..") ? path : inside;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
