@@ -2,8 +2,8 @@ import { defineTask } from "../lib/engine/task.ts";
 import { bool, choice, float, int } from "../lib/engine/params.ts";
 import { openDatasetWriter } from "../lib/data/dataset.ts";
 import { addLocalizationNoise } from "../lib/sim/normalize.ts";
-import { drawNormalized } from "../lib/sim/resandi_dataset.ts";
 import {
+  drawNormalized,
   simulateTheoryModel,
   THEORY_ALPHA_RANGES,
   THEORY_MODELS,

@@ -14,8 +14,8 @@
  */
 
 import type { Rng } from "../rng.ts";
-import { addLocalizationNoise, normalizeDisplacements } from "./normalize.ts";
-import { simulateTheoryModel, type TheoryModel } from "./theory_models.ts";
+import { addLocalizationNoise } from "./normalize.ts";
+import { drawNormalized, type TheoryModel } from "./theory_models.ts";
 
 /** Class names in label order (the label is the index). */
 export const RESANDI_CLASSES = [
@@ -72,9 +72,6 @@ const CLASS_MODELS: Record<ResandiClass, TheoryModel> = {
   SupSBM: "sbm",
   BM: "bm",
 };
-
-// A degenerate draw is rare (probability about T^-alpha for CTRW); many in a row means a bug.
-const MAX_REDRAWS = 1000;
 
 /**
  * Generates the dataset class by class (contiguous blocks in label order), one trajectory at a
@@ -145,28 +142,6 @@ export function* resandiTrajectories(
       yield { positions, label, className, alpha, length: lengths[i] };
     }
   }
-}
-
-/**
- * Draws a trajectory of a theory model and normalises it, redrawing degenerate ones (all-zero
- * CTRW, single-flight Lévy walk).
- *
- * @throws {Error} when {@linkcode MAX_REDRAWS} draws in a row were degenerate
- */
-export function drawNormalized(
-  model: TheoryModel,
-  length: number,
-  alpha: number,
-  rng: Rng,
-  dim = 2,
-): Float64Array {
-  for (let attempt = 0; attempt < MAX_REDRAWS; attempt++) {
-    const positions = simulateTheoryModel(model, length, alpha, rng, dim);
-    if (normalizeDisplacements(positions, dim)) return positions;
-  }
-  throw new Error(
-    `Cannot simulate ${model}: alpha ${alpha} and length ${length} was degenerate ${MAX_REDRAWS} times in a row`,
-  );
 }
 
 function checkRange(name: string, range: [number, number], low: number, high: number): void {

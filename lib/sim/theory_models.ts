@@ -11,6 +11,7 @@ import { brownianMotion } from "./brownian.ts";
 import { continuousTimeRandomWalk } from "./ctrw.ts";
 import { fractionalBrownianMotion } from "./fbm.ts";
 import { levyWalk } from "./levy_walk.ts";
+import { normalizeDisplacements } from "./normalize.ts";
 import { scaledBrownianMotion } from "./sbm.ts";
 
 /** Model ids as the reference numbers them (attm 0 ... sbm 4), plus Brownian motion. */
@@ -69,4 +70,29 @@ export function simulateTheoryModel(
     case "bm":
       return brownianMotion(length, rng, { dim });
   }
+}
+
+// A degenerate draw is rare (probability about T^-alpha for CTRW); many in a row means a bug.
+const MAX_REDRAWS = 1000;
+
+/**
+ * Draws a trajectory of a theory model and normalises it, redrawing degenerate ones (all-zero
+ * CTRW, single-flight Lévy walk).
+ *
+ * @throws {Error} when {@linkcode MAX_REDRAWS} draws in a row were degenerate
+ */
+export function drawNormalized(
+  model: TheoryModel,
+  length: number,
+  alpha: number,
+  rng: Rng,
+  dim = 2,
+): Float64Array {
+  for (let attempt = 0; attempt < MAX_REDRAWS; attempt++) {
+    const positions = simulateTheoryModel(model, length, alpha, rng, dim);
+    if (normalizeDisplacements(positions, dim)) return positions;
+  }
+  throw new Error(
+    `Cannot simulate ${model}: alpha ${alpha} and length ${length} was degenerate ${MAX_REDRAWS} times in a row`,
+  );
 }
