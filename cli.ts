@@ -31,10 +31,14 @@ import { formatCsv, formatJson, formatTable } from "./lib/store/format.ts";
 import { compareRuns } from "./lib/store/compare.ts";
 import type { Logger } from "./lib/engine/task.ts";
 
-/** Environment variables the CLI reads: machine facts only. */
+/**
+ * Environment variables the CLI reads: machine facts only. The compute library reads two more:
+ * ANDIFLOW_BACKEND (`--backend`) and ANDIFLOW_BLAS (path of a library exporting cblas_sgemm).
+ */
 const ENVIRONMENT = {
   state: "ANDIFLOW_STATE",
   db: "ANDIFLOW_DB",
+  backend: "ANDIFLOW_BACKEND",
 } as const;
 
 interface Verb {
@@ -74,6 +78,10 @@ const RUN_OPTIONS: Verb["options"] = {
   force: { type: "string", multiple: true, doc: "re-run this step even if cached" },
   "dry-run": { type: "boolean", doc: "say what is cached and why the rest would run; run nothing" },
   "no-wait": { type: "boolean", doc: "fail instead of waiting when another run holds the lock" },
+  backend: {
+    type: "string",
+    doc: `train on auto, tensorflow, blas or cpu (default auto, or $${ENVIRONMENT.backend})`,
+  },
 };
 
 const VERBS: Record<string, Verb> = {
@@ -271,6 +279,13 @@ async function runOne(name: string, flags: Flags, context: Context): Promise<num
   const seed = flags.seed === undefined ? 0 : Number(flags.seed);
   if (!Number.isSafeInteger(seed)) {
     throw new UsageError(`Cannot use --seed "${flags.seed}": expected an integer`);
+  }
+  if (flags.backend !== undefined) {
+    // Training steps read the choice when they start; it is also part of their cache key.
+    Deno.env.set(ENVIRONMENT.backend, flags.backend as string);
+    // Loaded on demand: TF.js adds start-up time every other verb does not need.
+    const { selectBackend } = await import("./lib/nn/backend.ts");
+    await selectBackend();
   }
   const pipeline = await loadPipeline(context.root, name, {
     preset: flags.preset as string | undefined,

@@ -10,6 +10,9 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+// The umbrella package's node bundle registers TF.js's gradient functions in the shared
+// registry; tfjs-core ships them only as ESM files with extensionless imports Deno cannot load.
+import "@tensorflow/tfjs";
 import { findBlas } from "./blas.ts";
 import { blasKernels } from "./kernels/mod.ts";
 

@@ -30,7 +30,9 @@ export interface Model {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
+ * import { selectBackend } from "./backend.ts";
  * import { trainableVariables } from "./model.ts";
+ * await selectBackend({ prefer: "cpu" });
  * const model = {
  *   config: { kind: "toy" },
  *   variables: new Map([
