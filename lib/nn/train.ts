@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { Adam } from "./adam.ts";
 import type { Model } from "./model.ts";
 import { restoreWeights, saveModel } from "./model_file.ts";
+import { pathExists } from "../io/path_exists.ts";
 import type { Logger, Progress } from "../engine/task.ts";
 
 /** Metrics of one finished epoch. */
@@ -414,7 +415,7 @@ async function writeDirectory(
   await Deno.remove(partial, { recursive: true }).catch(() => {});
   await Deno.mkdir(partial, { recursive: true });
   await write(partial);
-  if (await exists(target)) {
+  if (await pathExists(target)) {
     await Deno.remove(old, { recursive: true }).catch(() => {});
     await Deno.rename(target, old);
   }
@@ -424,19 +425,9 @@ async function writeDirectory(
 
 /** `target`, or the `<target>.old` a crash mid-swap left behind; undefined when neither exists. */
 async function existingDirectory(target: string): Promise<string | undefined> {
-  if (await exists(target)) return target;
-  if (await exists(`${target}.old`)) return `${target}.old`;
+  if (await pathExists(target)) return target;
+  if (await pathExists(`${target}.old`)) return `${target}.old`;
   return undefined;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** Weights can overflow while every batch loss stayed finite; never checkpoint them. */

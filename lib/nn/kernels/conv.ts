@@ -1,6 +1,426 @@
-import type * as tf from "@tensorflow/tfjs-core";
-import type { Blas } from "../blas.ts";
+/**
+ * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` on a native sgemm
+ * (NHWC, float32; 1-D convolutions reach them as conv2d with H = 1). Each is a patch gather
+ * (`_im2col.ts`) and a matrix product, over chunks of output rows so the patch buffer stays
+ * bounded and is reused between calls:
+ *
+ * - forward: patches of x (rows, kh*kw*Cin) x filter (kh*kw*Cin, Cout) = y (rows, Cout);
+ * - filter gradient: sum over chunks of patches^T x dy (sgemm with beta = 1);
+ * - input gradient: for each stride phase (dx pixels whose taps share a residue modulo the
+ *   stride), patches of dy x the phase's flipped filter, so no scatter-add (col2im) is needed
+ *   and no product touches the zeros a strided transposed convolution would insert.
+ *
+ * 1x1 stride-1 unpadded convolutions skip the gather: x is already the patch matrix. Other
+ * layouts (NCHW), dtypes and problems too small to amortise a call out go to the stock
+ * JavaScript kernels.
+ *
+ * @module
+ */
 
-export function convKernels(_blas: Blas): tf.KernelConfig[] {
-  return [];
+import * as tf from "@tensorflow/tfjs-core";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import type { Blas } from "../blas.ts";
+import { applyBiasAndActivation } from "./_fused.ts";
+import { im2col, type PatchGeometry, patchLength, patchRows } from "./_im2col.ts";
+
+/** Below this many multiply-adds the JavaScript kernel is as fast as a call out. */
+const MIN_BLAS_WORK = 4096;
+
+/** Patch floats gathered per sgemm call (16 MiB): large enough for full-speed products,
+ * small enough to bound memory and to stay in the last-level cache between gather and use. */
+const CHUNK_FLOATS = 1 << 22;
+
+type ConvInfo = tf.backend_util.Conv2DInfo;
+
+/** Reusable work buffers, grown on demand and kept for the next call. */
+interface Scratch {
+  get(slot: "cols" | "filter" | "rows", length: number): Float32Array;
+}
+
+function createScratch(): Scratch {
+  const buffers = new Map<string, Float32Array>();
+  return {
+    get(slot, length) {
+      let buffer = buffers.get(slot);
+      if (!buffer || buffer.length < length) {
+        buffer = new Float32Array(length);
+        buffers.set(slot, buffer);
+      }
+      return buffer;
+    },
+  };
+}
+
+function chunkRows(rowLength: number): number {
+  return Math.max(1, Math.floor(CHUNK_FLOATS / rowLength));
+}
+
+function work(info: ConvInfo): number {
+  return info.batchSize * info.outHeight * info.outWidth * info.filterHeight *
+    info.filterWidth * info.inChannels * info.outChannels;
+}
+
+function usable(info: ConvInfo, tensors: tf.TensorInfo[]): boolean {
+  return info.dataFormat === "channelsLast" && tensors.every((t) => t.dtype === "float32") &&
+    work(info) >= MIN_BLAS_WORK;
+}
+
+/** A 1x1 stride-1 convolution without padding is a plain product of x with the filter. */
+function isPointwise(info: ConvInfo): boolean {
+  const { top, bottom, left, right } = info.padInfo;
+  return info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 &&
+    info.strideWidth === 1 && top === 0 && bottom === 0 && left === 0 && right === 0;
+}
+
+/** Patches of the input x: one row per output position. */
+function inputPatches(info: ConvInfo): PatchGeometry {
+  return {
+    batch: info.batchSize,
+    height: info.inHeight,
+    width: info.inWidth,
+    channels: info.inChannels,
+    rowsH: info.outHeight,
+    rowsW: info.outWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    offsetH: -info.padInfo.top,
+    offsetW: -info.padInfo.left,
+    tapsH: info.filterHeight,
+    tapsW: info.filterWidth,
+    dilationH: info.dilationHeight,
+    dilationW: info.dilationWidth,
+  };
+}
+
+function values(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+/**
+ * y = conv(x, filter), written into `out` (rows x Cout), which the caller may pre-fill (with a
+ * bias) and ask to accumulate into with `beta` = 1.
+ */
+function forward(
+  blas: Blas,
+  scratch: Scratch,
+  x: Float32Array,
+  filter: Float32Array,
+  info: ConvInfo,
+  out: Float32Array,
+  beta: number,
+): void {
+  const cout = info.outChannels;
+  if (isPointwise(info)) {
+    const rows = info.batchSize * info.outHeight * info.outWidth;
+    blas.sgemm(false, false, rows, cout, info.inChannels, x, filter, out, { beta });
+    return;
+  }
+  const geometry = inputPatches(info);
+  const k = patchLength(geometry);
+  const rows = patchRows(geometry);
+  const chunk = chunkRows(k);
+  const cols = scratch.get("cols", Math.min(chunk, rows) * k);
+  for (let first = 0; first < rows; first += chunk) {
+    const m = Math.min(chunk, rows - first);
+    im2col(x, geometry, first, m, cols);
+    blas.sgemm(false, false, m, cout, k, cols, filter, out.subarray(first * cout), { beta });
+  }
+}
+
+/** dW = sum over output positions of patch(x)^T dy, as (kh*kw*Cin, Cout). */
+function filterGradient(
+  blas: Blas,
+  scratch: Scratch,
+  x: Float32Array,
+  dy: Float32Array,
+  info: ConvInfo,
+): Float32Array {
+  const cout = info.outChannels;
+  const geometry = inputPatches(info);
+  const k = patchLength(geometry);
+  const rows = patchRows(geometry);
+  const dw = new Float32Array(k * cout);
+  if (isPointwise(info)) {
+    blas.sgemm(true, false, k, cout, rows, x, dy, dw);
+    return dw;
+  }
+  const chunk = chunkRows(k);
+  const cols = scratch.get("cols", Math.min(chunk, rows) * k);
+  for (let first = 0; first < rows; first += chunk) {
+    const m = Math.min(chunk, rows - first);
+    im2col(x, geometry, first, m, cols);
+    blas.sgemm(true, false, k, cout, m, cols, dy.subarray(first * cout), dw, {
+      beta: first === 0 ? 0 : 1,
+    });
+  }
+  return dw;
+}
+
+/** Non-negative remainder. */
+function modulo(a: number, n: number): number {
+  return ((a % n) + n) % n;
+}
+
+/**
+ * dx for the pixels of one stride phase (ph, pw): those whose filter taps i, j satisfy
+ * i = ph, j = pw modulo the strides. Such a pixel (xh0 + u * sh, xw0 + v * sw) receives
+ * dy(ho, wo) W(i, j)^T for taps i = ph + t * sh, with ho = c0h + u - t (likewise along W), so
+ * its dy pixels form a stride-1 window over dy and the phase is an ordinary correlation of dy
+ * with the taps of that phase, reversed. Returns false when no dx pixel is in this phase or
+ * no tap is (those dx pixels stay zero).
+ */
+function inputGradientPhase(
+  blas: Blas,
+  scratch: Scratch,
+  dy: Float32Array,
+  filter: Float32Array,
+  info: ConvInfo,
+  ph: number,
+  pw: number,
+  dx: Float32Array,
+): void {
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { inChannels: cin, outChannels: cout, inHeight, inWidth } = info;
+  const { top, left } = info.padInfo;
+  const tapsH = Math.ceil((kh - ph) / sh);
+  const tapsW = Math.ceil((kw - pw) / sw);
+  const xh0 = modulo(ph - top, sh);
+  const xw0 = modulo(pw - left, sw);
+  const rowsH = Math.ceil((inHeight - xh0) / sh);
+  const rowsW = Math.ceil((inWidth - xw0) / sw);
+  if (tapsH <= 0 || tapsW <= 0 || rowsH <= 0 || rowsW <= 0) return;
+  const geometry: PatchGeometry = {
+    batch: info.batchSize,
+    height: info.outHeight,
+    width: info.outWidth,
+    channels: cout,
+    rowsH,
+    rowsW,
+    strideH: 1,
+    strideW: 1,
+    offsetH: (xh0 + top - ph) / sh - (tapsH - 1),
+    offsetW: (xw0 + left - pw) / sw - (tapsW - 1),
+    tapsH,
+    tapsW,
+    dilationH: 1,
+    dilationW: 1,
+  };
+  const k = patchLength(geometry);
+  // The phase filter, transposed: row ci holds, for each patch tap (qh, qw), W(i, j, ci, :)
+  // with i = ph + (tapsH - 1 - qh) * sh, j = pw + (tapsW - 1 - qw) * sw.
+  const phaseFilter = scratch.get("filter", cin * k);
+  for (let qh = 0; qh < tapsH; qh++) {
+    const i = ph + (tapsH - 1 - qh) * sh;
+    for (let qw = 0; qw < tapsW; qw++) {
+      const j = pw + (tapsW - 1 - qw) * sw;
+      const from = (i * kw + j) * cin * cout;
+      const to = (qh * tapsW + qw) * cout;
+      for (let ci = 0; ci < cin; ci++) {
+        phaseFilter.set(filter.subarray(from + ci * cout, from + (ci + 1) * cout), ci * k + to);
+      }
+    }
+  }
+  const direct = sh === 1 && sw === 1;
+  const rows = patchRows(geometry);
+  const chunk = chunkRows(k);
+  const cols = scratch.get("cols", Math.min(chunk, rows) * k);
+  const gathered = direct ? dx : scratch.get("rows", Math.min(chunk, rows) * cin);
+  for (let first = 0; first < rows; first += chunk) {
+    const m = Math.min(chunk, rows - first);
+    im2col(dy, geometry, first, m, cols);
+    const target = direct ? dx.subarray(first * cin) : gathered;
+    blas.sgemm(false, true, m, cin, k, cols, phaseFilter, target, { ldb: k });
+    if (!direct) scatterPhaseRows(gathered, geometry, first, m, info, xh0, xw0, dx);
+  }
+}
+
+/** Copies phase rows first .. first + m - 1 to their dx pixels. */
+function scatterPhaseRows(
+  gathered: Float32Array,
+  geometry: PatchGeometry,
+  first: number,
+  m: number,
+  info: ConvInfo,
+  xh0: number,
+  xw0: number,
+  dx: Float32Array,
+): void {
+  const { rowsH, rowsW } = geometry;
+  const { inChannels: cin, inHeight, inWidth, strideHeight: sh, strideWidth: sw } = info;
+  const perImage = rowsH * rowsW;
+  for (let r = 0; r < m; r++) {
+    const row = first + r;
+    const b = Math.floor(row / perImage);
+    const u = Math.floor((row - b * perImage) / rowsW);
+    const v = row - b * perImage - u * rowsW;
+    const to = ((b * inHeight + xh0 + u * sh) * inWidth + xw0 + v * sw) * cin;
+    for (let c = 0; c < cin; c++) dx[to + c] = gathered[r * cin + c];
+  }
+}
+
+function inputGradient(
+  blas: Blas,
+  scratch: Scratch,
+  dy: Float32Array,
+  filter: Float32Array,
+  info: ConvInfo,
+): Float32Array {
+  const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+  if (isPointwise(info)) {
+    const rows = info.batchSize * info.outHeight * info.outWidth;
+    blas.sgemm(false, true, rows, info.inChannels, info.outChannels, dy, filter, dx);
+    return dx;
+  }
+  for (let ph = 0; ph < info.strideHeight; ph++) {
+    for (let pw = 0; pw < info.strideWidth; pw++) {
+      inputGradientPhase(blas, scratch, dy, filter, info, ph, pw, dx);
+    }
+  }
+  return dx;
+}
+
+/** Fills every row of `out` with a per-channel bias, by doubling copies. */
+function fillRows(out: Float32Array, bias: Float32Array, channels: number): void {
+  if (bias.length === 1) {
+    out.fill(bias[0]);
+    return;
+  }
+  out.set(bias.subarray(0, channels));
+  for (let filled = channels; filled < out.length; filled *= 2) {
+    out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
+  }
+}
+
+/** A bias that broadcasts along channels only ([Cout], [1], [1, 1, 1, Cout], ...). */
+function isChannelBias(bias: tf.TensorInfo, channels: number): boolean {
+  const size = tf.util.sizeFromShape(bias.shape);
+  const last = bias.shape[bias.shape.length - 1] ?? 1;
+  return bias.dtype === "float32" && bias.shape.length <= 4 &&
+    (size === 1 || (size === channels && last === channels));
+}
+
+function stock(name: string, args: Parameters<tf.KernelFunc>[0]): ReturnType<tf.KernelFunc> {
+  return tf.getKernel(name, "cpu").kernelFunc(args);
+}
+
+/**
+ * The BLAS-backed 2-D convolution kernels (forward, fused forward, both gradients), to
+ * register on a cpu-type backend. The kernels share one patch buffer (at most 16 MiB unless a
+ * single patch row is larger), kept between calls.
+ *
+ * @param blas the native library running the matrix products.
+ * @returns kernel configs named `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` and
+ * `Conv2DBackpropFilter` for the backend `blas`.
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { findBlas } from "../blas.ts";
+ * import { convKernels } from "./conv.ts";
+ * const { blas } = findBlas();
+ * if (blas) {
+ *   deepEqual(convKernels(blas).map((k) => k.kernelName), [
+ *     "Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter",
+ *   ]);
+ * }
+ * ```
+ */
+export function convKernels(blas: Blas): tf.KernelConfig[] {
+  const scratch = createScratch();
+  const conv2d: tf.KernelFunc = (args) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args
+      .attrs as unknown as tf.Conv2DAttrs;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      tf.backend_util.convertConv2DDataFormat(dataFormat),
+    );
+    if (!usable(info, [x, filter])) return stock(tf.Conv2D, args);
+    const backend = args.backend as MathBackendCPU;
+    const out = new Float32Array(tf.util.sizeFromShape(info.outShape));
+    forward(blas, scratch, values(backend, x), values(backend, filter), info, out, 0);
+    return backend.makeTensorInfo(info.outShape, "float32", out);
+  };
+  const fusedConv2d: tf.KernelFunc = (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<
+      string,
+      tf.TensorInfo
+    >;
+    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+    );
+    if (!usable(info, [x, filter])) return stock(tf.FusedConv2D, args);
+    const backend = args.backend as MathBackendCPU;
+    const out = new Float32Array(tf.util.sizeFromShape(info.outShape));
+    // A per-channel bias goes in as the starting value of the product (beta = 1).
+    const biasInProduct = bias !== undefined && isChannelBias(bias, info.outChannels);
+    if (biasInProduct) fillRows(out, values(backend, bias), info.outChannels);
+    const xs = values(backend, x);
+    forward(blas, scratch, xs, values(backend, filter), info, out, biasInProduct ? 1 : 0);
+    return applyBiasAndActivation(
+      backend,
+      backend.makeTensorInfo(info.outShape, "float32", out),
+      biasInProduct ? undefined : bias,
+      attrs.activation,
+      preluActivationWeights,
+      attrs.leakyreluAlpha,
+    );
+  };
+  const conv2dBackpropInput: tf.KernelFunc = (args) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const { inputShape, strides, pad, dataFormat, dimRoundingMode } = args
+      .attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      tf.backend_util.convertConv2DDataFormat(dataFormat),
+    );
+    if (!usable(info, [dy, filter])) return stock(tf.Conv2DBackpropInput, args);
+    const backend = args.backend as MathBackendCPU;
+    const dx = inputGradient(blas, scratch, values(backend, dy), values(backend, filter), info);
+    return backend.makeTensorInfo(info.inShape, "float32", dx);
+  };
+  const conv2dBackpropFilter: tf.KernelFunc = (args) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args
+      .attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      tf.backend_util.convertConv2DDataFormat(dataFormat),
+    );
+    if (!usable(info, [x, dy])) return stock(tf.Conv2DBackpropFilter, args);
+    const backend = args.backend as MathBackendCPU;
+    const dw = filterGradient(blas, scratch, values(backend, x), values(backend, dy), info);
+    return backend.makeTensorInfo(filterShape, "float32", dw);
+  };
+  return [
+    { kernelName: tf.Conv2D, backendName: "blas", kernelFunc: conv2d },
+    { kernelName: tf.FusedConv2D, backendName: "blas", kernelFunc: fusedConv2d },
+    { kernelName: tf.Conv2DBackpropInput, backendName: "blas", kernelFunc: conv2dBackpropInput },
+    { kernelName: tf.Conv2DBackpropFilter, backendName: "blas", kernelFunc: conv2dBackpropFilter },
+  ];
 }
