@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
 import { createRng } from "../rng.ts";
-import { maxRelativeError, useBackend } from "./_testing.ts";
+import { maxRelativeError, testBackends, useBackend } from "./_testing.ts";
 import { Adam } from "./adam.ts";
 
 /** PyTorch's Adam/AdamW update (torch/optim/adam.py, single-tensor path) in float64. */
@@ -161,4 +161,106 @@ Deno.test("Adam throws when a gradient or a restored moment does not fit its var
   );
   tf.dispose([w, wrong]);
   adam.dispose();
+});
+
+Deno.test("Adam with weightDecay matches PyTorch's AdamW on a [2, 3] variable within 1e-5 relative", async () => {
+  await useBackend("cpu");
+  const rng = createRng(12).stream("gradients");
+  const start = Array.from({ length: 6 }, () => rng.normal(0, 1));
+  const gradients = Array.from(
+    { length: 8 },
+    () => Array.from({ length: 6 }, () => rng.normal(0, 2)),
+  );
+  const w = tf.variable(tf.tensor2d(start, [2, 3]));
+  const adam = new Adam(new Map([["w", w]]), { learningRate: 0.01, weightDecay: 0.1 });
+  for (const g of gradients) {
+    const gradient = tf.tensor2d(g, [2, 3]);
+    adam.applyGradients(new Map([["w", gradient]]));
+    gradient.dispose();
+  }
+  deepEqual(w.shape, [2, 3]);
+  const expected = referenceAdam(start, gradients, { lr: 0.01, weightDecay: 0.1 });
+  const error = maxRelativeError(w.dataSync(), expected);
+  ok(error < TOLERANCE, `relative error ${error}`);
+  adam.dispose();
+  w.dispose();
+});
+
+Deno.test("Adam leaves a variable without a gradient, and its moments, unchanged", async () => {
+  await useBackend("cpu");
+  const a = tf.variable(tf.tensor1d([1, 2]));
+  const b = tf.variable(tf.tensor1d([3]));
+  const adam = new Adam(new Map([["a", a], ["b", b]]), { learningRate: 0.1 });
+  const ga = tf.tensor1d([1, -1]);
+  adam.applyGradients(new Map([["a", ga]]));
+  deepEqual(b.dataSync(), new Float32Array([3]));
+  const moments = Object.fromEntries(
+    adam.state().tensors.map(({ name, tensor }) => [name, tensor.dataSync()]),
+  );
+  deepEqual(moments["b/m"], new Float32Array([0]));
+  deepEqual(moments["b/v"], new Float32Array([0]));
+  tf.dispose([a, b, ga]);
+  adam.dispose();
+});
+
+Deno.test("Adam gives the same bytes on the cpu and blas backends for the same gradients", async () => {
+  const results: Uint8Array[] = [];
+  for (const backend of testBackends()) {
+    await useBackend(backend);
+    const values = runAdam({ lr: 0.01, weightDecay: 0.01 });
+    results.push(new Uint8Array(values.slice().buffer));
+  }
+  for (const bytes of results) deepEqual(bytes, results[0]);
+  deepEqual(
+    new Uint8Array(runAdam({ lr: 0.01 }).slice().buffer),
+    new Uint8Array(runAdam({ lr: 0.01 }).slice().buffer),
+  );
+});
+
+Deno.test("Adam.state() hands out copies that keep their values and are freed by the next step", async () => {
+  await useBackend("cpu");
+  const before = tf.memory().numTensors;
+  const w = tf.tidy(() => tf.variable(tf.tensor1d([1, -1])));
+  const adam = new Adam(new Map([["w", w]]), { learningRate: 0.1 });
+  const gradient = tf.tensor1d([0.5, 2]);
+  adam.applyGradients(new Map([["w", gradient]]));
+  const { step, tensors } = adam.state();
+  equal(step, 1);
+  deepEqual(tensors.map((entry) => entry.name), ["w/m", "w/v"]);
+  equal(adam.state().tensors[0].tensor, tensors[0].tensor);
+  const m = Float32Array.from(tensors[0].tensor.dataSync());
+  deepEqual(m, new Float32Array([Math.fround(0.05), Math.fround(0.2)]));
+  adam.applyGradients(new Map([["w", gradient]]));
+  ok(tensors.every(({ tensor }) => tensor.isDisposed));
+  notDeepEqual(adam.state().tensors[0].tensor.dataSync(), m);
+  adam.dispose();
+  tf.dispose([w, gradient]);
+  equal(tf.memory().numTensors, before);
+});
+
+Deno.test("Adam throws when a variable is not float32 or the optimiser was disposed", async () => {
+  await useBackend("cpu");
+  const counts = tf.variable(tf.tensor1d([1, 2], "int32"), false);
+  throws(
+    () => new Adam(new Map([["counts", counts]])),
+    new TypeError(
+      `Cannot create Adam: variable "counts" has dtype int32; Adam updates float32 variables only`,
+    ),
+  );
+  const w = tf.variable(tf.zeros([2]));
+  const adam = new Adam(new Map([["w", w]]));
+  adam.dispose();
+  throws(
+    () => adam.applyGradients(new Map()),
+    new TypeError(
+      "Cannot apply gradients: this Adam was disposed; create a new one (and setState() to resume)",
+    ),
+  );
+  throws(
+    () => adam.state(),
+    new TypeError(
+      "Cannot read the Adam state: this Adam was disposed; create a new one (and setState() to resume)",
+    ),
+  );
+  tf.dispose([counts, w]);
 });
