@@ -21,14 +21,26 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Blas } from "../blas.ts";
 import { applyBiasAndActivation } from "./_fused.ts";
-import { im2col, type PatchGeometry, patchLength, patchRows } from "./_im2col.ts";
+import {
+  copyRun,
+  im2col,
+  isSourceLayout,
+  type PatchGeometry,
+  patchLength,
+  patchRows,
+} from "./_im2col.ts";
 
 /** Below this many multiply-adds the JavaScript kernel is as fast as a call out. */
 const MIN_BLAS_WORK = 4096;
 
-/** Patch floats gathered per sgemm call (16 MiB): large enough for full-speed products,
- * small enough to bound memory and to stay in the last-level cache between gather and use. */
-const CHUNK_FLOATS = 1 << 22;
+/**
+ * Output rows per sgemm call: about 1024 rows reach full sgemm speed on the ResNet layer shapes
+ * measured, and an 8 MiB patch buffer (or 512 rows when a patch row is longer) stays in cache
+ * between being gathered and being used; rows are split evenly so no call gets a short tail.
+ */
+const CHUNK_ROWS = 1024;
+const CHUNK_FLOATS = 1 << 21;
+const MIN_CHUNK_ROWS = 512;
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
 
@@ -51,25 +63,45 @@ function createScratch(): Scratch {
   };
 }
 
-function chunkRows(rowLength: number): number {
-  return Math.max(1, Math.floor(CHUNK_FLOATS / rowLength));
+/** Rows per chunk, and the patch buffer for them (none when the source is the patch matrix). */
+function chunking(
+  scratch: Scratch,
+  geometry: PatchGeometry,
+): { chunk: number; cols: Float32Array } {
+  const rows = patchRows(geometry);
+  if (isSourceLayout(geometry)) return { chunk: rows, cols: new Float32Array(0) };
+  const k = patchLength(geometry);
+  const most = Math.max(MIN_CHUNK_ROWS, Math.min(CHUNK_ROWS, Math.floor(CHUNK_FLOATS / k)));
+  const chunk = Math.ceil(rows / Math.ceil(rows / most));
+  return { chunk, cols: scratch.get("cols", chunk * k) };
 }
 
-function work(info: ConvInfo): number {
-  return info.batchSize * info.outHeight * info.outWidth * info.filterHeight *
-    info.filterWidth * info.inChannels * info.outChannels;
+/** Sizes and padding exactly as the stock kernels compute them (the backward kernels always
+ * use dilation 1: TF.js has no gradient for dilated convolutions). */
+function describe(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Pick<tf.Conv2DAttrs, "strides" | "pad" | "dataFormat" | "dimRoundingMode">,
+  dilations: [number, number] | number,
+): ConvInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
 }
 
+/** NHWC float32 problems of at least MIN_BLAS_WORK multiply-adds go to BLAS. */
 function usable(info: ConvInfo, tensors: tf.TensorInfo[]): boolean {
+  const work = tf.util.sizeFromShape(info.outShape) * info.filterHeight * info.filterWidth *
+    info.inChannels;
   return info.dataFormat === "channelsLast" && tensors.every((t) => t.dtype === "float32") &&
-    work(info) >= MIN_BLAS_WORK;
-}
-
-/** A 1x1 stride-1 convolution without padding is a plain product of x with the filter. */
-function isPointwise(info: ConvInfo): boolean {
-  const { top, bottom, left, right } = info.padInfo;
-  return info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 &&
-    info.strideWidth === 1 && top === 0 && bottom === 0 && left === 0 && right === 0;
+    work >= MIN_BLAS_WORK;
 }
 
 /** Patches of the input x: one row per output position. */
@@ -92,8 +124,10 @@ function inputPatches(info: ConvInfo): PatchGeometry {
   };
 }
 
+/** A float32 tensor's values; sgemm needs them as a Float32Array, which the cpu backend keeps. */
 function values(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
-  return backend.data.get(t.dataId).values as Float32Array;
+  const stored = backend.data.get(t.dataId).values;
+  return stored instanceof Float32Array ? stored : Float32Array.from(stored as ArrayLike<number>);
 }
 
 /**
@@ -110,20 +144,14 @@ function forward(
   beta: number,
 ): void {
   const cout = info.outChannels;
-  if (isPointwise(info)) {
-    const rows = info.batchSize * info.outHeight * info.outWidth;
-    blas.sgemm(false, false, rows, cout, info.inChannels, x, filter, out, { beta });
-    return;
-  }
   const geometry = inputPatches(info);
   const k = patchLength(geometry);
   const rows = patchRows(geometry);
-  const chunk = chunkRows(k);
-  const cols = scratch.get("cols", Math.min(chunk, rows) * k);
+  const { chunk, cols } = chunking(scratch, geometry);
   for (let first = 0; first < rows; first += chunk) {
     const m = Math.min(chunk, rows - first);
-    im2col(x, geometry, first, m, cols);
-    blas.sgemm(false, false, m, cout, k, cols, filter, out.subarray(first * cout), { beta });
+    const patches = im2col(x, geometry, first, m, cols);
+    blas.sgemm(false, false, m, cout, k, patches, filter, out.subarray(first * cout), { beta });
   }
 }
 
@@ -140,25 +168,15 @@ function filterGradient(
   const k = patchLength(geometry);
   const rows = patchRows(geometry);
   const dw = new Float32Array(k * cout);
-  if (isPointwise(info)) {
-    blas.sgemm(true, false, k, cout, rows, x, dy, dw);
-    return dw;
-  }
-  const chunk = chunkRows(k);
-  const cols = scratch.get("cols", Math.min(chunk, rows) * k);
+  const { chunk, cols } = chunking(scratch, geometry);
   for (let first = 0; first < rows; first += chunk) {
     const m = Math.min(chunk, rows - first);
-    im2col(x, geometry, first, m, cols);
-    blas.sgemm(true, false, k, cout, m, cols, dy.subarray(first * cout), dw, {
+    const patches = im2col(x, geometry, first, m, cols);
+    blas.sgemm(true, false, k, cout, m, patches, dy.subarray(first * cout), dw, {
       beta: first === 0 ? 0 : 1,
     });
   }
   return dw;
-}
-
-/** Non-negative remainder. */
-function modulo(a: number, n: number): number {
-  return ((a % n) + n) % n;
 }
 
 /**
@@ -166,8 +184,8 @@ function modulo(a: number, n: number): number {
  * i = ph, j = pw modulo the strides. Such a pixel (xh0 + u * sh, xw0 + v * sw) receives
  * dy(ho, wo) W(i, j)^T for taps i = ph + t * sh, with ho = c0h + u - t (likewise along W), so
  * its dy pixels form a stride-1 window over dy and the phase is an ordinary correlation of dy
- * with the taps of that phase, reversed. Returns false when no dx pixel is in this phase or
- * no tap is (those dx pixels stay zero).
+ * with the taps of that phase, reversed. Nothing is done when no dx pixel or no tap is in
+ * the phase (such dx pixels get no gradient and stay zero).
  */
 function inputGradientPhase(
   blas: Blas,
@@ -184,8 +202,8 @@ function inputGradientPhase(
   const { top, left } = info.padInfo;
   const tapsH = Math.ceil((kh - ph) / sh);
   const tapsW = Math.ceil((kw - pw) / sw);
-  const xh0 = modulo(ph - top, sh);
-  const xw0 = modulo(pw - left, sw);
+  const xh0 = (((ph - top) % sh) + sh) % sh;
+  const xw0 = (((pw - left) % sw) + sw) % sw;
   const rowsH = Math.ceil((inHeight - xh0) / sh);
   const rowsW = Math.ceil((inWidth - xw0) / sw);
   if (tapsH <= 0 || tapsW <= 0 || rowsH <= 0 || rowsW <= 0) return;
@@ -216,20 +234,20 @@ function inputGradientPhase(
       const from = (i * kw + j) * cin * cout;
       const to = (qh * tapsW + qw) * cout;
       for (let ci = 0; ci < cin; ci++) {
-        phaseFilter.set(filter.subarray(from + ci * cout, from + (ci + 1) * cout), ci * k + to);
+        copyRun(filter, from + ci * cout, cout, phaseFilter, ci * k + to);
       }
     }
   }
+  // With stride 1 the phase's rows are all of dx, in order: the product writes dx directly.
   const direct = sh === 1 && sw === 1;
   const rows = patchRows(geometry);
-  const chunk = chunkRows(k);
-  const cols = scratch.get("cols", Math.min(chunk, rows) * k);
-  const gathered = direct ? dx : scratch.get("rows", Math.min(chunk, rows) * cin);
+  const { chunk, cols } = chunking(scratch, geometry);
+  const gathered = direct ? dx : scratch.get("rows", chunk * cin);
   for (let first = 0; first < rows; first += chunk) {
     const m = Math.min(chunk, rows - first);
-    im2col(dy, geometry, first, m, cols);
+    const patches = im2col(dy, geometry, first, m, cols);
     const target = direct ? dx.subarray(first * cin) : gathered;
-    blas.sgemm(false, true, m, cin, k, cols, phaseFilter, target, { ldb: k });
+    blas.sgemm(false, true, m, cin, k, patches, phaseFilter, target, { ldb: k });
     if (!direct) scatterPhaseRows(gathered, geometry, first, m, info, xh0, xw0, dx);
   }
 }
@@ -254,7 +272,7 @@ function scatterPhaseRows(
     const u = Math.floor((row - b * perImage) / rowsW);
     const v = row - b * perImage - u * rowsW;
     const to = ((b * inHeight + xh0 + u * sh) * inWidth + xw0 + v * sw) * cin;
-    for (let c = 0; c < cin; c++) dx[to + c] = gathered[r * cin + c];
+    copyRun(gathered, r * cin, cin, dx, to);
   }
 }
 
@@ -266,11 +284,6 @@ function inputGradient(
   info: ConvInfo,
 ): Float32Array {
   const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
-  if (isPointwise(info)) {
-    const rows = info.batchSize * info.outHeight * info.outWidth;
-    blas.sgemm(false, true, rows, info.inChannels, info.outChannels, dy, filter, dx);
-    return dx;
-  }
   for (let ph = 0; ph < info.strideHeight; ph++) {
     for (let pw = 0; pw < info.strideWidth; pw++) {
       inputGradientPhase(blas, scratch, dy, filter, info, ph, pw, dx);
@@ -305,8 +318,10 @@ function stock(name: string, args: Parameters<tf.KernelFunc>[0]): ReturnType<tf.
 
 /**
  * The BLAS-backed 2-D convolution kernels (forward, fused forward, both gradients), to
- * register on a cpu-type backend. The kernels share one patch buffer (at most 16 MiB unless a
- * single patch row is larger), kept between calls.
+ * register on a cpu-type backend. The kernels share work buffers kept between calls: the
+ * patch buffer (8 MiB, or 512 patch rows when rows are longer: 15.7 MiB for 15 x 512
+ * channels), the flipped filter of the input gradient (one filter's size) and, for strided
+ * input gradients, up to 1024 rows of dx.
  *
  * @param blas the native library running the matrix products.
  * @returns kernel configs named `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` and
@@ -328,18 +343,8 @@ export function convKernels(blas: Blas): tf.KernelConfig[] {
   const scratch = createScratch();
   const conv2d: tf.KernelFunc = (args) => {
     const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args
-      .attrs as unknown as tf.Conv2DAttrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      false,
-      tf.backend_util.convertConv2DDataFormat(dataFormat),
-    );
+    const attrs = args.attrs as unknown as tf.Conv2DAttrs;
+    const info = describe(x.shape, filter.shape, attrs, attrs.dilations);
     if (!usable(info, [x, filter])) return stock(tf.Conv2D, args);
     const backend = args.backend as MathBackendCPU;
     const out = new Float32Array(tf.util.sizeFromShape(info.outShape));
@@ -352,16 +357,7 @@ export function convKernels(blas: Blas): tf.KernelConfig[] {
       tf.TensorInfo
     >;
     const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
-    );
+    const info = describe(x.shape, filter.shape, attrs, attrs.dilations);
     if (!usable(info, [x, filter])) return stock(tf.FusedConv2D, args);
     const backend = args.backend as MathBackendCPU;
     const out = new Float32Array(tf.util.sizeFromShape(info.outShape));
@@ -381,18 +377,8 @@ export function convKernels(blas: Blas): tf.KernelConfig[] {
   };
   const conv2dBackpropInput: tf.KernelFunc = (args) => {
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-    const { inputShape, strides, pad, dataFormat, dimRoundingMode } = args
-      .attrs as unknown as tf.Conv2DBackpropInputAttrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      tf.backend_util.convertConv2DDataFormat(dataFormat),
-    );
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const info = describe(attrs.inputShape, filter.shape, attrs, 1);
     if (!usable(info, [dy, filter])) return stock(tf.Conv2DBackpropInput, args);
     const backend = args.backend as MathBackendCPU;
     const dx = inputGradient(blas, scratch, values(backend, dy), values(backend, filter), info);
@@ -400,22 +386,12 @@ export function convKernels(blas: Blas): tf.KernelConfig[] {
   };
   const conv2dBackpropFilter: tf.KernelFunc = (args) => {
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args
-      .attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      tf.backend_util.convertConv2DDataFormat(dataFormat),
-    );
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    const info = describe(x.shape, attrs.filterShape, attrs, 1);
     if (!usable(info, [x, dy])) return stock(tf.Conv2DBackpropFilter, args);
     const backend = args.backend as MathBackendCPU;
     const dw = filterGradient(blas, scratch, values(backend, x), values(backend, dy), info);
-    return backend.makeTensorInfo(filterShape, "float32", dw);
+    return backend.makeTensorInfo(attrs.filterShape, "float32", dw);
   };
   return [
     { kernelName: tf.Conv2D, backendName: "blas", kernelFunc: conv2d },
