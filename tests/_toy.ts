@@ -41,9 +41,11 @@ export const toySource = defineTask({
 `,
   "tasks/toy_square.ts": `import { join } from "node:path";
 import { defineTask } from "${ENGINE}/task.ts";
+import { backendRuntime } from "${LIB}/nn/backend.ts";
 import { square } from "../lib/toy_math.ts";
 export const toySquare = defineTask({
   name: "toy_square", version: 1, doc: "squares", seeded: false, params: {},
+  runtime: backendRuntime,
   inputs: { values: "values.json" },
   outputs: { squares: { kind: "table", doc: "squares.json" } },
   async run(ctx) {

@@ -3,6 +3,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { cli, finish, makeToyProject, spawnCli, waitForFile, writeToyFile } from "./_toy.ts";
+import { registerBlasBackend } from "../lib/nn/backend.ts";
 
 Deno.test("run executes every step once, then restores all of them from the cache", async () => {
   const root = await makeToyProject();
@@ -119,13 +120,27 @@ Deno.test("a second run waits for the writer lock (or fails with --no-wait) whil
   equal(during.code, 0, during.stderr);
   equal(during.stdout, "step,status\nsource,done\nsquare,done\nsum,running\n");
 
+  // Open the gate only once the queued run says it waits, or a slow start would miss the lock.
+  const queuedStdout = new Response(queued.stdout).text();
+  const stderr = queued.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let queuedStderr = "";
+  while (!/waiting for the writer lock, held by pid \d+/.test(queuedStderr)) {
+    const chunk = await stderr.read();
+    if (chunk.done) break;
+    queuedStderr += chunk.value;
+  }
+  match(queuedStderr, /waiting for the writer lock, held by pid \d+/);
   await Deno.writeTextFile(gate, "go");
   const firstResult = await finish(first);
   equal(firstResult.code, 0, firstResult.stderr);
-  const queuedResult = await finish(queued);
-  equal(queuedResult.code, 0, queuedResult.stderr);
-  match(queuedResult.stderr, /waiting for the writer lock, held by pid \d+/);
-  deepEqual(queuedResult.steps, { source: "ran", square: "ran", sum: "ran" });
+  for (let chunk = await stderr.read(); !chunk.done; chunk = await stderr.read()) {
+    queuedStderr += chunk.value;
+  }
+  equal((await queued.status).code, 0, queuedStderr);
+  const queuedSteps = await queuedStdout;
+  for (const step of ["source", "square", "sum"]) {
+    match(queuedSteps, new RegExp(`^ {2}${step}\\s+ran\\b`, "m"));
+  }
 });
 
 Deno.test("a failing step fails the run, skips what follows, and keeps what completed", async () => {
@@ -219,4 +234,24 @@ Deno.test("the same seed gives the same bytes and another seed other bytes", asy
   const changed = await cli(root, "run", "toy", "--seed", "4", "--dry-run");
   match(changed.stdout, /source\s+will run\s+seed 3 -> 4/);
   match(changed.stdout, /square\s+will run\s+upstream `source` will run/);
+});
+
+Deno.test("the compute backend is recorded with the run and a change of backend re-runs the steps that declare it", async () => {
+  const root = await makeToyProject();
+  const first = await cli(root, "run", "toy", "--backend", "cpu");
+  equal(first.code, 0, first.stderr);
+  const versions = await cli(
+    root,
+    "query",
+    "SELECT versions->>'backend' AS backend, versions->>'backend_library' AS library FROM runs",
+    "--csv",
+  );
+  equal(versions.stdout.trim(), "backend,library\ncpu,none");
+  const again = await cli(root, "run", "toy", "--backend", "cpu");
+  deepEqual(again.steps, { source: "cached", square: "cached", sum: "cached" });
+  if (registerBlasBackend() === null) return;
+  const plan = await cli(root, "run", "toy", "--backend", "blas", "--dry-run");
+  equal(plan.code, 0, plan.stderr);
+  match(plan.stdout, /square\s+will run\s+runtime `backend` cpu -> blas/);
+  match(plan.stdout, /source\s+cached/);
 });

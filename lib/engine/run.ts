@@ -301,7 +301,11 @@ export async function runPipeline(
       gitDirty: git.dirty,
       host: hostname(),
       command: options.command ?? "",
-      versions: { ...baseRuntime(), v8: Deno.version.v8, typescript: Deno.version.typescript },
+      // Every step's runtime facts (a training step's compute backend, say) are run facts too.
+      versions: Object.assign(
+        { ...baseRuntime(), v8: Deno.version.v8, typescript: Deno.version.typescript },
+        ...prepared.runtime.values(),
+      ),
       params: Object.fromEntries(pipeline.steps.map((step) => [step.name, step.params])),
     });
     await recordSteps(db, runId, pipeline.steps.map((step) => stepRow(step, {})));
