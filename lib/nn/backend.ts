@@ -82,7 +82,7 @@ export async function selectBackend(
         `use one of ${BACKEND_NAMES.join(", ")} (option --backend or ANDIFLOW_BACKEND)`,
     );
   }
-  if (active && (prefer === "auto" || prefer === active.name)) {
+  if (active && (prefer === "auto" || (prefer === active.name && !active.warning))) {
     if (tf.getBackend() !== active.name) await tf.setBackend(active.name);
     return active;
   }
