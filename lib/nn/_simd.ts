@@ -14,6 +14,7 @@
 import { assembleWasm, type WasmFunction } from "./_wasm_assembler.ts";
 import { CONV_FUNCTIONS } from "./_simd_conv.ts";
 import { SCAN_FUNCTIONS } from "./_simd_scan.ts";
+import { finishOnHelper, simdHelper, startOnHelper } from "./_simd_pool.ts";
 import { exp4, EXP_LOCALS, EXP_PROLOGUE, i32, repeat, SIGMOID, splat, v128 } from "./_simd_text.ts";
 import {
   scanBackward,
@@ -125,7 +126,6 @@ const ELEMENTWISE_FUNCTIONS: WasmFunction[] = [
 ];
 
 interface ScanExports {
-  memory: WebAssembly.Memory;
   silu(z: number, silu: number, dsilu: number, count: number): void;
   softplus(raw: number, dt: number, slope: number, count: number): void;
   gelu(x: number, y: number, slope: number, count: number): void;
@@ -135,16 +135,87 @@ interface ScanExports {
   conv_silu_backward(...args: number[]): void;
 }
 
-let compiled: ScanExports | null = null;
+/** 2 GiB: the most a shared memory may grow to (reserved address space, not RAM). */
+const MAXIMUM_PAGES = 32768;
 
-function kernels(): ScanExports {
+interface Compiled {
+  bytes: Uint8Array<ArrayBuffer>;
+  memory: WebAssembly.Memory;
+  exports: ScanExports;
+}
+
+let compiled: Compiled | null = null;
+
+function compiledModule(): Compiled {
   if (compiled === null) {
-    const module = new WebAssembly.Module(
-      assembleWasm([...ELEMENTWISE_FUNCTIONS, ...SCAN_FUNCTIONS, ...CONV_FUNCTIONS], 1),
+    const bytes = assembleWasm(
+      [...ELEMENTWISE_FUNCTIONS, ...SCAN_FUNCTIONS, ...CONV_FUNCTIONS],
+      1,
+      {
+        sharedMaximum: MAXIMUM_PAGES,
+      },
     );
-    compiled = new WebAssembly.Instance(module, {}).exports as unknown as ScanExports;
+    // Shared, so that the helper thread of `_simd_pool.ts` can run on the same arrays.
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    compiled = { bytes, memory, exports: instance.exports as unknown as ScanExports };
   }
   return compiled;
+}
+
+function kernels(): ScanExports {
+  return compiledModule().exports;
+}
+
+/** Scans with at least this many B L E N state updates run on two threads. */
+let minimumParallelWork = 1 << 22;
+
+/**
+ * Sets the size from which a selective scan runs its two halves of the batch on two threads
+ * (B L E N state updates; default 2^22); returns the previous value. Infinity keeps every
+ * scan on the calling thread. Results do not depend on it.
+ */
+export function setParallelScanThreshold(work: number): number {
+  const previous = minimumParallelWork;
+  minimumParallelWork = work;
+  return previous;
+}
+
+/**
+ * Runs `call(part)` for the batch halves [0, half) and [half, B): on the helper thread and
+ * this one at once when the problem is large and a helper runs, else one after the other.
+ */
+function runHalves(
+  name: string,
+  sequences: [number, number],
+  work: number,
+  args: (part: number) => number[],
+): void {
+  const fn = kernels()[name as "scan_forward" | "scan_backward"];
+  if (sequences[1] === 0) { // the kernels' loops run at least once
+    fn(...args(0));
+    return;
+  }
+  const helper = work >= minimumParallelWork
+    ? simdHelper(compiledModule().bytes, compiledModule().memory, ["scan_forward", "scan_backward"])
+    : null;
+  if (helper === null) {
+    fn(...args(0));
+    fn(...args(1));
+    return;
+  }
+  startOnHelper(helper, name, args(1));
+  try {
+    fn(...args(0));
+  } finally {
+    finishOnHelper(helper);
+  }
+}
+
+/** First sequence of each half of a batch of B (the second half is empty when B === 1). */
+function halves(B: number): [number, number] {
+  const half = Math.ceil(B / 2);
+  return [half, B - half];
 }
 
 /** Byte offsets of float regions (16-byte aligned, lengths padded to whole vectors). */
@@ -158,7 +229,7 @@ class Layout {
 }
 
 function memoryFor(layout: Layout): Float32Array {
-  const { memory } = kernels();
+  const { memory } = compiledModule();
   const missing = layout.bytes - memory.buffer.byteLength;
   if (missing > 0) memory.grow(Math.ceil(missing / 65536));
   return new Float32Array(memory.buffer);
@@ -187,7 +258,7 @@ export function scanForwardWasm(p: ScanProblem): Float32Array {
   const { batch: B, length: L, channels: E, states: N } = p;
   const count = B * L * E;
   const layout = new Layout();
-  const [x, raw, dt, slope, A, Bm, Cm, D, gate, gateSlope, y, h] = [
+  const [x, raw, dt, slope, A, Bm, Cm, D, gate, gateSlope, y, h0, h1] = [
     count,
     count,
     count,
@@ -199,6 +270,7 @@ export function scanForwardWasm(p: ScanProblem): Float32Array {
     count,
     count,
     count,
+    E * N,
     E * N,
   ].map((floats) => layout.region(floats));
   const heap = memoryFor(layout);
@@ -212,7 +284,17 @@ export function scanForwardWasm(p: ScanProblem): Float32Array {
     heap.set(p.z, gate / 4);
     kernels().silu(gate, gate, gateSlope, count);
   }
-  kernels().scan_forward(x, dt, A, Bm, Cm, D, gate, y, h, B, L, E, N, +p.reverse, +!!p.z);
+  const sequences = halves(B);
+  const [first, second] = sequences;
+  runHalves("scan_forward", sequences, count * N, (part) => {
+    // Byte offsets of the half's first sequence in (B, L, E) and (B, L, N) arrays.
+    const e = part * first * L * E * 4;
+    const n = part * first * L * N * 4;
+    return [
+      ...[x + e, dt + e, A, Bm + n, Cm + n, D, gate + e, y + e, part ? h1 : h0],
+      ...[part ? second : first, L, E, N, +p.reverse, +!!p.z],
+    ];
+  });
   return heap.slice(y / 4, y / 4 + count);
 }
 
@@ -221,34 +303,21 @@ export function scanBackwardWasm(p: ScanProblem, dy: Float32Array): ScanGradient
   const { batch: B, length: L, channels: E, states: N } = p;
   const count = B * L * E;
   const layout = new Layout();
-  const sizes = [
-    count, // x
-    count, // raw
-    count, // dt
-    count, // slope
-    E * N, // A
-    B * L * N, // Bm
-    B * L * N, // Cm
-    E, // D
-    count, // gate
-    count, // gateSlope
-    count, // dy
-    count, // gx
-    count, // gDelta
-    count, // gz
-    B * L * N, // gBm
-    B * L * N, // gCm
-    E * N, // gA
-    E, // gD
-    E, // gBias
-    L * N, // decay
-    (L + 1) * N, // state
-    N, // carry
-    L, // yOf
-  ];
-  const offsets = sizes.map((floats) => layout.region(floats));
-  const [x, raw, dt, slope, A, Bm, Cm, D, gate, gateSlope, dyAt] = offsets;
-  const [gx, gDelta, gz, gBm, gCm, gA, gD, gBias, decay, state, carry, yOf] = offsets.slice(11);
+  const [x, raw, dt, slope, A, Bm, Cm, D, gate, gateSlope, dyAt, gx, gDelta, gz, gBm, gCm] = [
+    ...[count, count, count, count, E * N, B * L * N, B * L * N, E],
+    ...[count, count, count, count, count, count, B * L * N, B * L * N],
+  ].map((floats) => layout.region(floats));
+  // Per half of the batch: its own sums over sequences (gA, gD, gBias) and scratch (decay
+  // L x N, state (L + 1) x N, carry N, yOf L). The halves' sums are added at the end, so
+  // the result is the same whether the halves run on one thread or two.
+  const perHalf = [0, 1].map(() =>
+    [E * N, E, E, L * N, (L + 1) * N, N, L].map((floats) => layout.region(floats))
+  );
+  const [gA, gD, gBias, decay, state, carry, yOf] = perHalf[0].map((
+    offset,
+    i,
+  ): [number, number] => [offset, perHalf[1][i]]);
+  const end = layout.region(0);
   const heap = memoryFor(layout);
   heap.set(p.x, x / 4);
   heap.set(p.A, A / 4);
@@ -256,52 +325,39 @@ export function scanBackwardWasm(p: ScanProblem, dy: Float32Array): ScanGradient
   heap.set(p.Cm, Cm / 4);
   heap.set(p.D, D / 4);
   heap.set(dy, dyAt / 4);
-  heap.fill(0, gBm / 4, decay / 4); // the accumulated gradients
+  heap.fill(0, gBm / 4, end / 4); // the accumulated gradients (and scratch)
   prepareDelta(p, heap, raw, dt, slope);
   if (p.z) {
     heap.set(p.z, gate / 4);
     kernels().silu(gate, gate, gateSlope, count);
   }
-  kernels().scan_backward(
-    x,
-    dt,
-    slope,
-    A,
-    Bm,
-    Cm,
-    D,
-    gate,
-    gateSlope,
-    dyAt,
-    gx,
-    gDelta,
-    gz,
-    gBm,
-    gCm,
-    gA,
-    gD,
-    gBias,
-    decay,
-    state,
-    carry,
-    yOf,
-    B,
-    L,
-    E,
-    N,
-    +p.reverse,
-    +!!p.z,
-  );
+  const sequences = halves(B);
+  const [first] = sequences;
+  runHalves("scan_backward", sequences, 2 * count * N, (part) => {
+    const e = part * first * L * E * 4;
+    const n = part * first * L * N * 4;
+    return [
+      ...[x + e, dt + e, slope + e, A, Bm + n, Cm + n, D, gate + e, gateSlope + e, dyAt + e],
+      ...[gx + e, gDelta + e, gz + e, gBm + n, gCm + n, gA[part], gD[part], gBias[part]],
+      ...[decay[part], state[part], carry[part], yOf[part]],
+      ...[sequences[part], L, E, N, +p.reverse, +!!p.z],
+    ];
+  });
   const read = (offset: number, floats: number) => heap.slice(offset / 4, offset / 4 + floats);
+  const sum = ([a, b]: [number, number], floats: number) => {
+    const out = read(a, floats);
+    for (let i = 0; i < floats; i++) out[i] += heap[b / 4 + i];
+    return out;
+  };
   return {
     x: read(gx, count),
     delta: read(gDelta, count),
-    A: read(gA, E * N),
+    A: sum(gA, E * N),
     Bm: read(gBm, B * L * N),
     Cm: read(gCm, B * L * N),
-    D: read(gD, E),
+    D: sum(gD, E),
     z: p.z ? read(gz, count) : null,
-    deltaBias: p.deltaBias ? read(gBias, E) : null,
+    deltaBias: p.deltaBias ? sum(gBias, E) : null,
   };
 }
 

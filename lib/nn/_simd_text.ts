@@ -46,8 +46,8 @@ export function exp4(v: string): string {
   return `
     local.get ${v} local.get $cLog2e f32x4.mul
     local.get $cMax f32x4.min local.get $cMin f32x4.max local.tee ${v}
-    local.get $cMagic f32x4.add local.tee $k
-    local.get $cMagic f32x4.sub local.get ${v} f32x4.sub f32x4.neg local.set $r
+    local.get $cMagic f32x4.add local.set $k
+    local.get ${v} local.get $k local.get $cMagic f32x4.sub f32x4.sub local.set $r
     local.get $r local.get $poly5 f32x4.mul local.get $poly4 f32x4.add
     local.get $r f32x4.mul local.get $poly3 f32x4.add
     local.get $r f32x4.mul local.get $poly2 f32x4.add

@@ -183,13 +183,28 @@ function assembleBody(fn: WasmFunction): number[] {
   return [...unsigned(body.length), ...body];
 }
 
+/** Options of {@linkcode assembleWasm}. */
+export interface AssembleOptions {
+  /**
+   * When set, the memory is not defined but imported as `env.memory`, shared, with `pages`
+   * initial and this many maximum pages: a `WebAssembly.Memory({shared: true})` that several
+   * threads' instances of the module use at once. @default {undefined}
+   */
+  sharedMaximum?: number;
+}
+
 /**
  * Assembles `functions` into a module binary with one memory of `pages` 64 KiB pages.
  *
  * @throws {SyntaxError} naming the function and token of an unknown instruction, local or
  * label.
  */
-export function assembleWasm(functions: WasmFunction[], pages: number): Uint8Array<ArrayBuffer> {
+export function assembleWasm(
+  functions: WasmFunction[],
+  pages: number,
+  options: AssembleOptions = {},
+): Uint8Array<ArrayBuffer> {
+  const { sharedMaximum } = options;
   const types = functions.map((fn) => [
     0x60,
     ...vec(fn.params.map(([, type]) => [TYPE_CODES[type]])),
@@ -209,8 +224,20 @@ export function assembleWasm(functions: WasmFunction[], pages: number): Uint8Arr
     0x00,
     0x00,
     ...section(1, vec(types)),
+    // Limits flag 0x03: shared, with a maximum (required of shared memories).
+    ...(sharedMaximum === undefined ? [] : section(
+      2,
+      vec([[
+        ...name("env"),
+        ...name("memory"),
+        0x02,
+        0x03,
+        ...unsigned(pages),
+        ...unsigned(sharedMaximum),
+      ]]),
+    )),
     ...section(3, vec(functions.map((_, index) => unsigned(index)))),
-    ...section(5, vec([[0x00, ...unsigned(pages)]])),
+    ...(sharedMaximum === undefined ? section(5, vec([[0x00, ...unsigned(pages)]])) : []),
     ...section(7, vec(exports)),
     ...section(10, vec(functions.map(assembleBody))),
   ]);

@@ -20,6 +20,26 @@ Deno.test("assembleWasm() builds a module whose SIMD function sums four lanes", 
   equal(exports.sum4(16), 10.5);
 });
 
+Deno.test("assembleWasm() imports a shared memory when sharedMaximum is given", () => {
+  const bytes = assembleWasm(
+    [{
+      name: "first",
+      params: [],
+      result: "f32",
+      locals: [],
+      body: "i32.const 0 f32.load",
+    }],
+    1,
+    { sharedMaximum: 4 },
+  );
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+  new Float32Array(memory.buffer)[0] = 2.5;
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
+    .exports as { memory: WebAssembly.Memory; first(): number };
+  equal(exports.first(), 2.5);
+  equal(exports.memory, memory);
+});
+
 Deno.test("assembleWasm() throws when an instruction or local is unknown", () => {
   const fn = { name: "f", params: [], locals: [], body: "f64.add" };
   throws(() => assembleWasm([fn], 1), {
