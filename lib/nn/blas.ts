@@ -71,8 +71,29 @@ export interface Blas {
     a: Float32Array,
     b: Float32Array,
     c: Float32Array,
-    options?: { alpha?: number; beta?: number; lda?: number; ldb?: number; ldc?: number },
+    options?: SgemmOptions,
   ): void;
+}
+
+/** Scalars, leading dimensions and threading of one {@linkcode Blas.sgemm} call. */
+export interface SgemmOptions {
+  /** Scale of op(A) op(B). @default {1} */
+  alpha?: number;
+  /** Scale of the old C added to the product (0: C is only written). @default {0} */
+  beta?: number;
+  /** Row length of A as stored. @default {packed} */
+  lda?: number;
+  /** Row length of B as stored. @default {packed} */
+  ldb?: number;
+  /** Row length of C as stored. @default {packed} */
+  ldc?: number;
+  /**
+   * Threads for this call only (a positive integer), where the library can set them
+   * (OpenBLAS; elsewhere ignored); the library's own count is restored after. Small products
+   * run faster on one thread: splitting them costs more in synchronisation than it saves.
+   * @default {the library's count}
+   */
+  threads?: number;
 }
 
 let cached: { blas: Blas | null; problems: string[] } | undefined;
@@ -130,6 +151,8 @@ export function openBlas(path: string): Blas {
     const threads = extras.openblas_get_num_threads?.();
     if (threads) description += ` (${threads} threads)`;
   }
+  const setThreads = extras?.openblas_set_num_threads ?? null;
+  const ownThreads = extras?.openblas_get_num_threads?.() ?? 0;
   return {
     path,
     description,
@@ -138,6 +161,16 @@ export function openBlas(path: string): Blas {
       const ldb = options.ldb ?? (transB ? k : n);
       const ldc = options.ldc ?? n;
       if (m === 0 || n === 0) return;
+      const threads = options.threads;
+      if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+        throw new RangeError(
+          `Cannot run sgemm: threads must be a positive integer, got ${threads}; leave it out ` +
+            `for the library's own count`,
+        );
+      }
+      const switched = setThreads !== null && threads !== undefined && ownThreads > 0 &&
+        threads !== ownThreads;
+      if (switched) setThreads(threads);
       gemm(
         CBLAS_ROW_MAJOR,
         transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
@@ -154,6 +187,7 @@ export function openBlas(path: string): Blas {
         c,
         ldc,
       );
+      if (switched) setThreads(ownThreads);
     },
   };
 }

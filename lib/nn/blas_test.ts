@@ -65,6 +65,40 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "Blas.sgemm() on one thread equals a float64 product within 1e-4 relative (128^3, " +
+    "a size OpenBLAS splits between threads by default), before and after a default call",
+  ignore: blas === null,
+  fn() {
+    const rng = createRng(12);
+    const n = 128;
+    const a = randomMatrix(rng, n * n);
+    const b = randomMatrix(rng, n * n);
+    const reference = naiveGemm(false, true, n, n, n, a, b);
+    for (const threads of [1, undefined, 1]) {
+      const c = new Float32Array(n * n);
+      blas!.sgemm(false, true, n, n, n, a, b, c, { threads });
+      // Same bound as above: sqrt(128) * 6e-8 per unit term is far below 1e-4.
+      const error = maxRelativeError(c, reference, 1e-1);
+      if (error > 1e-4) throw new Error(`threads ${threads}: ${error}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "Blas.sgemm() throws when threads is not a positive integer",
+  ignore: blas === null,
+  fn() {
+    const one = new Float32Array(1);
+    for (const threads of [0, 1.5, -2]) {
+      throws(
+        () => blas!.sgemm(false, false, 1, 1, 1, one, one, one, { threads }),
+        { name: "RangeError", message: /Cannot run sgemm: threads must be a positive integer/ },
+      );
+    }
+  },
+});
+
 Deno.test("openBlas() throws when the library cannot be opened", () => {
   throws(() => openBlas("/nonexistent/libopenblas.so.0"), Error);
 });

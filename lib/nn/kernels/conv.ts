@@ -10,6 +10,9 @@
  *   stride), patches of dy x the phase's flipped filter, so no scatter-add (col2im) is needed
  *   and no product touches the zeros a strided transposed convolution would insert.
  *
+ * Products under SINGLE_THREAD_WORK multiply-adds (the narrow layers of a small network) run
+ * on one OpenBLAS thread, larger ones on the library's count.
+ *
  * 1x1 stride-1 unpadded convolutions skip the gather: x is already the patch matrix. Other
  * layouts (NCHW), dtypes and problems too small to amortise a call out go to the stock
  * JavaScript kernels.
@@ -42,7 +45,20 @@ const CHUNK_ROWS = 1024;
 const CHUNK_FLOATS = 1 << 21;
 const MIN_CHUNK_ROWS = 512;
 
+/**
+ * Products of fewer multiply-adds than this run on one thread: on the 2-core machines of
+ * perf.md one OpenBLAS thread ran the ResNet chunk products up to ~12 M multiply-adds at
+ * 90-112 GFLOP/s against 45-100 on two (the threads' synchronisation outweighs the split),
+ * and two threads pulled ahead from ~25 M (160-210 GFLOP/s at 50-110 M).
+ */
+const SINGLE_THREAD_WORK = 16e6;
+
 type ConvInfo = tf.backend_util.Conv2DInfo;
+
+/** One thread for small products, else the library's own count (undefined). */
+function threadsFor(m: number, n: number, k: number): number | undefined {
+  return m * n * k < SINGLE_THREAD_WORK ? 1 : undefined;
+}
 
 /** Reusable work buffers, grown on demand and kept for the next call. */
 interface Scratch {
@@ -151,7 +167,10 @@ function forward(
   for (let first = 0; first < rows; first += chunk) {
     const m = Math.min(chunk, rows - first);
     const patches = im2col(x, geometry, first, m, cols);
-    blas.sgemm(false, false, m, cout, k, patches, filter, out.subarray(first * cout), { beta });
+    blas.sgemm(false, false, m, cout, k, patches, filter, out.subarray(first * cout), {
+      beta,
+      threads: threadsFor(m, cout, k),
+    });
   }
 }
 
@@ -174,6 +193,7 @@ function filterGradient(
     const patches = im2col(x, geometry, first, m, cols);
     blas.sgemm(true, false, k, cout, m, patches, dy.subarray(first * cout), dw, {
       beta: first === 0 ? 0 : 1,
+      threads: threadsFor(k, cout, m),
     });
   }
   return dw;
@@ -247,12 +267,16 @@ function inputGradientPhase(
     const m = Math.min(chunk, rows - first);
     const patches = im2col(dy, geometry, first, m, cols);
     const target = direct ? dx.subarray(first * cin) : gathered;
-    blas.sgemm(false, true, m, cin, k, patches, phaseFilter, target, { ldb: k });
+    blas.sgemm(false, true, m, cin, k, patches, phaseFilter, target, {
+      ldb: k,
+      threads: threadsFor(m, cin, k),
+    });
     if (!direct) scatterPhaseRows(gathered, geometry, first, m, info, xh0, xw0, dx);
   }
 }
 
-/** Copies phase rows first .. first + m - 1 to their dx pixels. */
+/** Copies phase rows first .. first + m - 1 to their dx pixels, walking (b, u, v) along with
+ * the rows rather than dividing out each row's position. */
 function scatterPhaseRows(
   gathered: Float32Array,
   geometry: PatchGeometry,
@@ -266,13 +290,25 @@ function scatterPhaseRows(
   const { rowsH, rowsW } = geometry;
   const { inChannels: cin, inHeight, inWidth, strideHeight: sh, strideWidth: sw } = info;
   const perImage = rowsH * rowsW;
+  let b = Math.floor(first / perImage);
+  let u = Math.floor((first - b * perImage) / rowsW);
+  let v = first - b * perImage - u * rowsW;
+  let to = ((b * inHeight + xh0 + u * sh) * inWidth + xw0 + v * sw) * cin;
+  const step = sw * cin;
+  let from = 0;
   for (let r = 0; r < m; r++) {
-    const row = first + r;
-    const b = Math.floor(row / perImage);
-    const u = Math.floor((row - b * perImage) / rowsW);
-    const v = row - b * perImage - u * rowsW;
-    const to = ((b * inHeight + xh0 + u * sh) * inWidth + xw0 + v * sw) * cin;
-    copyRun(gathered, r * cin, cin, dx, to);
+    copyRun(gathered, from, cin, dx, to);
+    from += cin;
+    if (++v === rowsW) {
+      v = 0;
+      if (++u === rowsH) {
+        u = 0;
+        b++;
+      }
+      to = ((b * inHeight + xh0 + u * sh) * inWidth + xw0) * cin;
+    } else {
+      to += step;
+    }
   }
 }
 
