@@ -98,5 +98,13 @@ if (chosen.includes("training")) {
       [r.peakRssMiB.toFixed(0), 8],
       [verdicts.filter(Boolean).join(", "), 0],
     ]));
+    if (speedMet === false && r.profile) {
+      // A missed goal comes with where the time goes.
+      const total = r.profile.reduce((sum, k) => sum + k.ms, 0);
+      const top = r.profile.slice(0, 6).map((k) =>
+        `${k.kernel} ${k.ms.toFixed(1)} ms (${k.calls} calls)`
+      );
+      console.log(`    kernel time of one step ${total.toFixed(0)} ms: ${top.join(", ")}`);
+    }
   }
 }

@@ -130,6 +130,23 @@ export interface StepRow {
   goal: number | null;
   peakRssMiB: number;
   memoryGoalMiB: number | null;
+  /** Kernel time of one step by TF.js kernel (custom ops count as "unnamed scope"), if asked. */
+  profile?: { kernel: string; ms: number; calls: number }[];
+}
+
+/** Where one step's kernel time goes, largest first (`tf.profile`; Adam runs outside kernels). */
+async function kernelProfile(
+  step: () => void,
+): Promise<{ kernel: string; ms: number; calls: number }[]> {
+  const info = await tf.profile(step);
+  const totals = new Map<string, { kernel: string; ms: number; calls: number }>();
+  for (const kernel of info.kernels) {
+    const entry = totals.get(kernel.name) ?? { kernel: kernel.name, ms: 0, calls: 0 };
+    entry.ms += Number(kernel.kernelTimeMs);
+    entry.calls += 1;
+    totals.set(kernel.name, entry);
+  }
+  return [...totals.values()].sort((a, b) => b.ms - a.ms);
 }
 
 /** The process's peak resident set (Linux VmHWM), else the current RSS, in MiB. */
@@ -145,7 +162,11 @@ function peakRssMiB(): number {
 }
 
 /** Runs `repeats` timed steps of case `name` (after one warm-up step) in this process. */
-export async function runStepCase(name: string, repeats: number): Promise<StepRow> {
+export async function runStepCase(
+  name: string,
+  repeats: number,
+  options: { profile?: boolean } = {},
+): Promise<StepRow> {
   const stepCase = STEP_CASES[name];
   if (!stepCase) {
     throw new RangeError(
@@ -162,18 +183,22 @@ export async function runStepCase(name: string, repeats: number): Promise<StepRo
     new Map(names.map((key) => [key, model.variables.get(key)!])),
     { learningRate: 1e-4 },
   );
-  const times: number[] = [];
-  for (let i = 0; i <= repeats; i++) {
-    const start = performance.now();
+  const step = () => {
     const { value, grads } = tf.variableGrads(loss, variables);
     value.dataSync();
     const gradients = new Map<string, tf.Tensor>();
     for (const key of names) gradients.set(key, grads[model.variables.get(key)!.name]);
     adam.applyGradients(gradients);
     tf.dispose([value, ...Object.values(grads)]);
+  };
+  const times: number[] = [];
+  for (let i = 0; i <= repeats; i++) {
+    const start = performance.now();
+    step();
     if (i > 0) times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
+  const profile = options.profile ? await kernelProfile(step) : undefined;
   return {
     name,
     label: stepCase.label,
@@ -183,6 +208,7 @@ export async function runStepCase(name: string, repeats: number): Promise<StepRo
     goal: stepCase.goal,
     peakRssMiB: peakRssMiB(),
     memoryGoalMiB: stepCase.memoryGoalMiB ?? null,
+    profile,
   };
 }
 
@@ -191,7 +217,7 @@ export async function benchTraining(repeats: number, only?: string[]): Promise<S
   const rows: StepRow[] = [];
   for (const name of only ?? Object.keys(STEP_CASES)) {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", import.meta.filename!, name, String(repeats)],
+      args: ["run", "--allow-all", import.meta.filename!, name, String(repeats), "--profile"],
       stderr: "inherit",
     }).output();
     if (!output.success) throw new Error(`Cannot bench training case "${name}": it failed`);
@@ -202,6 +228,7 @@ export async function benchTraining(repeats: number, only?: string[]): Promise<S
 }
 
 if (import.meta.main) {
-  const [name, repeats = "3"] = Deno.args;
-  console.log(JSON.stringify(await runStepCase(name, Number(repeats))));
+  const [name, repeats = "3", flag] = Deno.args;
+  const row = await runStepCase(name, Number(repeats), { profile: flag === "--profile" });
+  console.log(JSON.stringify(row));
 }
