@@ -6,6 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "../rng.ts";
 import { registerBlasBackend, selectBackend } from "./backend.ts";
 
 /** The backends tests should cover on this machine: `cpu` always, `blas` when it loads. */
@@ -55,6 +56,20 @@ export function maxRelativeError(
     worst = Math.max(worst, Math.abs(a[i] - b[i]) / (Math.abs(b[i]) + floor));
   }
   return worst;
+}
+
+/** `size` draws uniform in (-1, 1), as float32. */
+export function uniforms(rng: Rng, size: number): Float32Array {
+  return Float32Array.from(rng.fillUniform(new Float64Array(size)), (u) => 2 * u - 1);
+}
+
+/** Relative error of `actual` against `reference`, floored at 1 % of the reference's RMS:
+ * float32 sums of n terms of size s carry ~sqrt(n) eps s rounding, ~1e-6 of that floor. */
+export function agreement(actual: Float32Array, reference: Float32Array): number {
+  let squares = 0;
+  for (const v of reference) squares += v * v;
+  const rms = Math.sqrt(squares / Math.max(1, reference.length));
+  return maxRelativeError(actual, reference, 1e-2 * rms + 1e-30);
 }
 
 /** Reads a tensor's values as float32 without keeping the tensor. */

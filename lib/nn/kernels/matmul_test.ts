@@ -2,9 +2,10 @@ import { ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng, type Rng } from "../../rng.ts";
 import {
+  agreement,
   finiteDifference,
-  maxRelativeError,
   testBackends,
+  uniforms,
   useBackend,
   valuesOf,
 } from "../_testing.ts";
@@ -53,19 +54,6 @@ function drawProduct(rng: Rng, batchA: number[], batchB: number[], transposes: b
     transposeB,
     n,
   };
-}
-
-function uniforms(rng: Rng, size: number): Float32Array {
-  return Float32Array.from(rng.fillUniform(new Float64Array(size)), (u) => 2 * u - 1);
-}
-
-/** Relative error of `actual` against `reference`, floored at 1 % of the reference's RMS:
- * float32 sums of n terms of size s carry ~sqrt(n) eps s rounding, ~1e-6 of that floor. */
-function agreement(actual: Float32Array, reference: Float32Array): number {
-  let squares = 0;
-  for (const v of reference) squares += v * v;
-  const rms = Math.sqrt(squares / Math.max(1, reference.length));
-  return maxRelativeError(actual, reference, 1e-2 * rms + 1e-30);
 }
 
 async function onBothBackends(
