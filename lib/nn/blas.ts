@@ -191,3 +191,49 @@ export function openBlas(path: string): Blas {
     },
   };
 }
+
+/**
+ * The BLAS `sgemm` contract in JavaScript (row-major, leading dimensions, alpha and beta), for
+ * machines without a native BLAS and for the plain `cpu` backend.
+ *
+ * @example
+ * ```ts
+ * import { javascriptSgemm } from "./blas.ts";
+ * const c = new Float32Array(1);
+ * javascriptSgemm(false, false, 1, 1, 2, new Float32Array([1, 2]), new Float32Array([3, 4]), c);
+ * if (c[0] !== 11) throw new Error("sgemm");
+ * ```
+ */
+export function javascriptSgemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  options: SgemmOptions = {},
+): void {
+  const {
+    alpha = 1,
+    beta = 0,
+    lda = transA ? m : k,
+    ldb = transB ? k : n,
+    ldc = n,
+  } = options;
+  for (let i = 0; i < m; i++) {
+    const row = i * ldc;
+    for (let j = 0; j < n; j++) c[row + j] = beta === 0 ? 0 : beta * c[row + j];
+    for (let p = 0; p < k; p++) {
+      const scale = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
+      if (scale === 0) continue;
+      if (transB) {
+        for (let j = 0; j < n; j++) c[row + j] += scale * b[j * ldb + p];
+      } else {
+        const offset = p * ldb;
+        for (let j = 0; j < n; j++) c[row + j] += scale * b[offset + j];
+      }
+    }
+  }
+}

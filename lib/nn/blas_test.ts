@@ -1,5 +1,5 @@
 import { deepEqual, throws } from "node:assert/strict";
-import { findBlas, openBlas } from "./blas.ts";
+import { findBlas, javascriptSgemm, openBlas } from "./blas.ts";
 import { createRng } from "../rng.ts";
 import { maxRelativeError } from "./_testing.ts";
 
@@ -101,4 +101,25 @@ Deno.test({
 
 Deno.test("openBlas() throws when the library cannot be opened", () => {
   throws(() => openBlas("/nonexistent/libopenblas.so.0"), Error);
+});
+
+Deno.test("javascriptSgemm() equals a float64 product within 1e-4 relative for every transpose pair, alpha and beta", () => {
+  const rng = createRng(12);
+  for (const [m, n, k] of [[1, 1, 1], [3, 5, 7], [17, 9, 33]]) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const a = randomMatrix(rng, m * k);
+        const b = randomMatrix(rng, k * n);
+        const start = randomMatrix(rng, m * n);
+        const c = Float32Array.from(start);
+        javascriptSgemm(transA, transB, m, n, k, a, b, c, { alpha: 2, beta: 0.5 });
+        const expected = naiveGemm(transA, transB, m, n, k, a, b).map((v, i) =>
+          2 * v + 0.5 * start[i]
+        );
+        // Same float32 accumulation bound as for the native sgemm above.
+        const error = maxRelativeError(c, expected, 1e-1);
+        if (error > 1e-4) throw new Error(`${m}x${n}x${k} ${transA} ${transB}: ${error}`);
+      }
+    }
+  }
 });

@@ -19,7 +19,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { type Blas, findBlas } from "./blas.ts";
+import { type Blas, findBlas, javascriptSgemm } from "./blas.ts";
 
 /**
  * One direction's LSTM weights. Relation to PyTorch's `nn.LSTM`: `kernel` is `weight_ih_l{k}`
@@ -481,42 +481,4 @@ function sigmoid(z: number): number {
   const p = 1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 +
                         r * (1 / 720 + r * (1 / 5040)))))));
   return 1 / (1 + p * POWERS_OF_TWO[(k | 0) + 128]);
-}
-
-/**
- * The BLAS `sgemm` contract in JavaScript (row-major, leading dimensions, alpha and beta), for
- * machines without a native BLAS and for the plain `cpu` backend.
- */
-function javascriptSgemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-  options: { alpha?: number; beta?: number; lda?: number; ldb?: number; ldc?: number } = {},
-): void {
-  const {
-    alpha = 1,
-    beta = 0,
-    lda = transA ? m : k,
-    ldb = transB ? k : n,
-    ldc = n,
-  } = options;
-  for (let i = 0; i < m; i++) {
-    const row = i * ldc;
-    for (let j = 0; j < n; j++) c[row + j] = beta === 0 ? 0 : beta * c[row + j];
-    for (let p = 0; p < k; p++) {
-      const scale = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
-      if (scale === 0) continue;
-      if (transB) {
-        for (let j = 0; j < n; j++) c[row + j] += scale * b[j * ldb + p];
-      } else {
-        const offset = p * ldb;
-        for (let j = 0; j < n; j++) c[row + j] += scale * b[offset + j];
-      }
-    }
-  }
 }
