@@ -140,19 +140,11 @@ export function batchNormTraining(
         }
         return { a: scale, b, d };
       });
-      const grads = [
-        tf.tensor(dx, x.shape, "float32"),
-        tf.tensor(dGamma, [channels], "float32"),
-        tf.tensor(dBeta, [channels], "float32"),
-      ];
-      if (g) grads.push(tf.tensor(g, x.shape, "float32"));
-      return grads;
+      return gradientTensors(x.shape, dx, dGamma, dBeta, g);
     }
     return { value, gradFunc };
   });
-  const inputs = [x, layer.gamma, layer.beta];
-  if (residual) inputs.push(residual);
-  const y = op(...inputs);
+  const y = op(...opInputs(x, layer, residual));
   updateRunningStatistics(layer, mean, variance, count, momentum);
   return y;
 }
@@ -213,19 +205,11 @@ export function batchNormInference(
         }
         return { a: scale, b: zero, d: zero };
       });
-      const grads = [
-        tf.tensor(dx, x.shape, "float32"),
-        tf.tensor(dGamma, [channels], "float32"),
-        tf.tensor(dBeta, [channels], "float32"),
-      ];
-      if (g) grads.push(tf.tensor(g, x.shape, "float32"));
-      return grads;
+      return gradientTensors(x.shape, dx, dGamma, dBeta, g);
     }
     return { value, gradFunc };
   });
-  const inputs = [x, layer.gamma, layer.beta];
-  if (residual) inputs.push(residual);
-  return op(...inputs);
+  return op(...opInputs(x, layer, residual));
 }
 
 /** Validates the shared arguments and returns the channel count. */
@@ -543,4 +527,26 @@ function updateRunningStatistics(
     layer.runningMean.assign(tf.tensor(nextMean, [channels], "float32"));
     layer.runningVar.assign(tf.tensor(nextVar, [channels], "float32"));
   });
+}
+
+/** The fused op's inputs: x, gamma, beta and, when fused, the residual. */
+function opInputs(x: tf.Tensor, layer: BatchNormVariables, residual?: tf.Tensor): tf.Tensor[] {
+  return residual ? [x, layer.gamma, layer.beta, residual] : [x, layer.gamma, layer.beta];
+}
+
+/** Gradients in the order of {@linkcode opInputs}. */
+function gradientTensors(
+  shape: number[],
+  dx: Float32Array,
+  dGamma: Float32Array,
+  dBeta: Float32Array,
+  dResidual: Float32Array | undefined,
+): tf.Tensor[] {
+  const grads = [
+    tf.tensor(dx, shape, "float32"),
+    tf.tensor(dGamma, [dGamma.length], "float32"),
+    tf.tensor(dBeta, [dBeta.length], "float32"),
+  ];
+  if (dResidual) grads.push(tf.tensor(dResidual, shape, "float32"));
+  return grads;
 }
